@@ -1,0 +1,256 @@
+# MRZ tests that run unchanged on CPython (pytest) and MicroPython (tests/mpy/run.mjs).
+# Plain functions and bare asserts only: no pytest, no typing.
+from firmware.core import checkdigit, mrz
+
+TODAY = (2026, 11, 23)
+
+TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+       "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+TD1 = ["I<UTOD231458907<<<<<<<<<<<<<<<",
+       "7408122F1204159UTO<<<<<<<<<<<6",
+       "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]
+TD1_LONG = ["I<UTOD23145890<7349<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]
+TD2 = ["I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+       "D231458907UTO7408122F1204159<<<<<<<6"]
+MRVA = ["V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L8988901C4XXX4009078F96121096ZE184226B<<<<<<"]
+MRVB = ["V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+        "L8988901C4XXX4009078F9612109<<<<<<<<"]
+
+
+def _parse(lines, **kw):
+    return mrz.parse("\n".join(lines), today=TODAY, **kw)
+
+
+def _raises(data):
+    try:
+        mrz.parse(data, today=TODAY)
+    except mrz.MRZError as e:
+        return e
+    raise AssertionError("no MRZError")
+
+
+def test_check_digit_examples_from_part3():
+    # Part 3, 4.9: the worked examples.
+    assert checkdigit.compute("520727") == "3"
+    assert checkdigit.compute("AB2134<<<") == "5"
+    assert checkdigit.compute("L898902C3") == "6"
+    assert checkdigit.compute("D23145890734") == "9"
+    assert checkdigit.compute("<<<<<<<<<") == "0"
+
+
+def test_td3_specimen():
+    d = _parse(TD3)
+    assert d.format == "TD3" and d.valid
+    assert d.document_code == "P" and d.issuing_state == "UTO" and d.nationality == "UTO"
+    assert d.document_number == "L898902C3"
+    assert d.surname == "ERIKSSON" and d.given_names == "ANNA MARIA"
+    assert d.given_name_parts == ["ANNA", "MARIA"]
+    assert d.birth_date.as_tuple() == (1974, 8, 12)
+    assert d.expiry_date.as_tuple() == (2012, 4, 15)
+    assert d.sex == "F"
+    assert d.optional_data == "ZE184226B"
+    assert d.checks == {"document_number": True, "birth_date": True, "expiry_date": True,
+                        "optional_data": True, "composite": True}
+    assert d.repairs == [] and d.lines == tuple(TD3)
+
+
+def test_td1_specimen():
+    d = _parse(TD1)
+    assert d.format == "TD1" and d.valid
+    assert d.document_code == "I" and d.document_number == "D23145890"
+    assert d.surname == "ERIKSSON" and d.given_names == "ANNA MARIA"
+    assert d.checks["composite"]
+
+
+def test_td1_long_document_number_8th_edition():
+    d = _parse(TD1_LONG)
+    assert d.valid, d.problems
+    assert d.document_number == "D23145890734"
+    assert d.optional_data == ""
+    lines = mrz.generate("TD1", "I", "UTO", "ERIKSSON", "ANNA MARIA", "D23145890734", "UTO",
+                         "740812", "F", "120415")
+    assert lines == TD1_LONG
+
+
+def test_belgian_style_long_number_with_optional_data():
+    lines = mrz.generate("TD1", "ID", "BEL", "DE SMET", "JAN PIETER", "B12345678901", "BEL",
+                         "900101", "M", "300101", "8501011234")
+    d = _parse(lines)
+    assert d.valid, d.problems
+    assert d.document_number == "B12345678901"
+    assert d.optional_data == "8501011234"
+    assert d.surname_parts == ["DE", "SMET"]
+
+
+def test_td2_specimen():
+    d = _parse(TD2)
+    assert d.format == "TD2" and d.valid and d.document_number == "D23145890"
+
+
+def test_td2_long_document_number():
+    lines = mrz.generate("TD2", "I", "UTO", "ERIKSSON", "ANNA", "D23145890734", "UTO", "740812", "F", "120415")
+    assert lines[1][9] == "<"
+    d = _parse(lines)
+    assert d.valid and d.document_number == "D23145890734"
+
+
+def test_mrv_a_and_b_specimens():
+    a = _parse(MRVA)
+    b = _parse(MRVB)
+    assert a.format == "MRVA" and a.valid and a.nationality == "XXX"
+    assert b.format == "MRVB" and b.valid
+    assert a.birth_date.as_tuple() == (1940, 9, 7) and a.expiry_date.as_tuple() == (1996, 12, 10)
+    assert "composite" not in a.checks and "composite" not in b.checks
+
+
+def test_generate_round_trips_specimens():
+    for lines, fmt, code, num, nat, birth, exp, opt in (
+        (TD3, "TD3", "P", "L898902C3", "UTO", "740812", "120415", "ZE184226B"),
+        (TD1, "TD1", "I", "D23145890", "UTO", "740812", "120415", ""),
+        (TD2, "TD2", "I", "D23145890", "UTO", "740812", "120415", ""),
+        (MRVA, "MRVA", "V", "L8988901C", "XXX", "400907", "961210", "6ZE184226B"),
+        (MRVB, "MRVB", "V", "L8988901C", "XXX", "400907", "961210", ""),
+    ):
+        assert mrz.generate(fmt, code, "UTO", "ERIKSSON", "ANNA MARIA", num, nat, birth, "F", exp, opt) == lines
+
+
+def test_composite_failure_detected():
+    bad = [TD3[0], TD3[1][:43] + "1"]
+    d = _parse(bad, repair=False)
+    assert not d.valid and d.checks["composite"] is False
+    assert d.checks["document_number"]
+
+
+def test_empty_personal_number_check_digit_lt_or_zero():
+    for empty in ("<", "0"):
+        lines = mrz.generate("TD3", "P", "TJK", "RAHIMOV", "FIRDAVS", "401234567", "TJK", "900515", "M",
+                             "300101", "", empty_check=empty)
+        assert lines[1][42] == empty
+        d = _parse(lines)
+        assert d.valid and d.checks["optional_data"]
+
+
+def test_single_name_document():
+    lines = mrz.generate("TD3", "P", "UTO", "MADONNA", "", "X12345678", "UTO", "580816", "F", "300101")
+    d = _parse(lines)
+    assert d.valid and d.surname == "MADONNA" and d.given_names == "" and d.given_name_parts == []
+
+
+def test_truncated_name_flag():
+    lines = mrz.generate("TD3", "P", "UTO", "VANDERSTEENHOVENBERGHE", "JOHANNES CHRISTOFFEL MARIA",
+                         "X12345678", "UTO", "580816", "M", "300101")
+    assert lines[0][-1] != "<"
+    d = _parse(lines)
+    assert d.valid and d.name_truncated
+    assert "name: truncated to fit the zone" in d.warnings
+    assert not _parse(TD3).name_truncated
+
+
+def test_sex_x_accepted_and_flagged():
+    lines = mrz.generate("TD3", "P", "UTO", "DOE", "ALEX", "X12345678", "UTO", "800101", "X", "300101")
+    d = _parse(lines)
+    assert d.valid and d.sex == "X"
+    assert "sex: 'X' read as unspecified" in d.warnings
+
+
+def test_unknown_birth_date_parts_kept_unknown():
+    lines = mrz.generate("TD3", "P", "TJK", "KARIMOV", "RUSTAM", "401234567", "TJK", "85<<<<", "M", "300101")
+    d = _parse(lines)
+    assert d.valid, d.problems
+    assert d.birth_date.as_tuple() == (1985, None, None)
+    assert d.birth_date.iso() == "1985-XX-XX"
+    lines = mrz.generate("TD3", "P", "TJK", "KARIMOV", "RUSTAM", "401234567", "TJK", "8503<<", "M", "300101")
+    assert _parse(lines).birth_date.as_tuple() == (1985, 3, None)
+
+
+def test_impossible_calendar_date_reported():
+    lines = mrz.generate("TD3", "P", "TJK", "KARIMOV", "RUSTAM", "401234567", "TJK", "850230", "M", "300101")
+    d = _parse(lines)
+    assert not d.valid
+    assert "birth_date: day 30 does not exist in that month" in d.problems
+    lines = mrz.generate("TD3", "P", "TJK", "KARIMOV", "RUSTAM", "401234567", "TJK", "851301", "M", "300101")
+    assert "birth_date: month 13 does not exist" in _parse(lines).problems
+    # 29 February exists in leap years only.
+    assert _parse(mrz.generate("TD3", "P", "TJK", "A", "B", "1", "TJK", "000229", "M", "300101")).valid
+    assert not _parse(mrz.generate("TD3", "P", "TJK", "A", "B", "1", "TJK", "010229", "M", "300101")).valid
+
+
+def test_century_rules():
+    def birth(yymmdd):
+        return _parse(mrz.generate("TD3", "P", "TJK", "A", "B", "1", "TJK", yymmdd, "M", "300101")).birth_date.year
+
+    assert birth("261123") == 2026  # today
+    assert birth("261124") == 1926  # tomorrow would be in the future
+    assert birth("050101") == 2005 and birth("990101") == 1999
+
+    def expiry(yymmdd):
+        return _parse(mrz.generate("TD3", "P", "TJK", "A", "B", "1", "TJK", "800101", "M", yymmdd)).expiry_date.year
+
+    assert expiry("360101") == 2036 and expiry("760101") == 2076 and expiry("770101") == 1977
+
+
+def test_country_codes_special_and_germany():
+    for code in ("D<<", "UTO", "XXA", "XXB", "XXC", "XXX"):
+        lines = mrz.generate("TD3", "P", code, "MUSTERMANN", "ERIKA", "C01X00T47", code, "640812", "F", "300101")
+        d = _parse(lines)
+        assert d.valid and d.nationality == code and d.issuing_state == code
+        assert code in mrz.SPECIAL_CODES
+
+
+def test_noise_bytes_crlf_whitespace():
+    noisy = b"  \r\n" + TD3[0].encode() + b" \r\n\r\n\t" + TD3[1].encode() + b"\r\n\n"
+    assert mrz.parse(noisy, today=TODAY).valid
+    assert mrz.parse(TD3[0] + TD3[1], today=TODAY).valid  # no line break at all
+    assert mrz.parse(TD3[0].lower() + "\n" + TD3[1], today=TODAY).valid
+
+
+def test_errors_carry_line_and_column():
+    e = _raises("")
+    assert e.line is None and "no MRZ" in e.reason
+    e = _raises(TD3[0] + "\n" + TD3[1][:40])
+    assert e.line == 2 and e.column == 41
+    e = _raises(TD3[0] + "\n" + TD3[1][:10] + "*" + TD3[1][11:])
+    assert e.line == 2 and e.column == 11 and "character" in e.reason
+    e = _raises(b"\xff\xfe")
+    assert isinstance(e, mrz.MRZError)
+    e = _raises(12345)
+    assert "expected bytes or text" in e.reason
+    assert str(_raises(TD3[0] + "\n" + TD3[1][:40])).startswith("line 2, column 41:")
+
+
+def test_repair_letter_in_date():
+    bad = [TD3[0], TD3[1][:15] + "O" + TD3[1][16:]]  # 74O812 for 740812
+    d = _parse(bad)
+    assert d.valid and d.birth_date.as_tuple() == (1974, 8, 12)
+    assert d.repairs == [{"line": 2, "column": 16, "was": "O", "now": "0"}]
+    assert not _parse(bad, repair=False).valid
+
+
+def test_repair_digit_in_name():
+    bad = ["P<UTOERIKSS0N<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", TD3[1]]
+    d = _parse(bad)
+    assert d.valid and d.surname == "ERIKSSON"
+    assert d.repairs == [{"line": 1, "column": 12, "was": "0", "now": "O"}]
+
+
+def test_repair_in_document_number_only_when_unique():
+    # L898902C3 read as L8989O2C3: the only confusion that makes both checks pass.
+    bad = [TD3[0], "L8989O2C36" + TD3[1][10:]]
+    d = _parse(bad)
+    assert d.valid and d.document_number == "L898902C3"
+    assert d.repairs == [{"line": 2, "column": 6, "was": "O", "now": "0"}]
+
+
+def test_unrepairable_stays_invalid():
+    bad = [TD3[0], "L898902C37" + TD3[1][10:]]  # wrong check digit, no confusion explains it
+    d = _parse(bad)
+    assert not d.valid and d.checks["document_number"] is False
+    assert "document_number: check digit at line 2, column 10 does not match" in d.problems
+
+
+def test_document_repr_has_no_personal_data():
+    d = _parse(TD3)
+    assert "ERIKSSON" not in repr(d) and "L898902C3" not in repr(d)

@@ -1,0 +1,144 @@
+"""Property and fuzz tests of the MRZ engine (CPython; the portable tests cover MicroPython).
+
+What ICAO's check digits can and cannot see, precisely: a check digit is the weighted
+sum (7-3-1) of character values mod 10, and every weight is prime to 10, so a single
+substitution inside a covered field is detected unless the old and new values differ
+by a multiple of 10 ('<'=0 vs '0'/'A'=10/'K'=20/'U'=30, '1'/'B'/'L'/'V', ...). In
+digit-only fields (dates, check digits) the parser also refuses letters, so there
+every change is caught. Names are covered by no check digit at all. The property
+below asserts exactly that: every single change is detected, or repaired back to
+the original, or reported as a repair, or lies in one of those two blind spots.
+"""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from firmware.core import checkdigit, mrz
+from host_tools.fake_documents import random_document
+
+TODAY = (2026, 11, 23)
+FORMATS = list(mrz.FORMATS)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[str, list[str], dict[str, str]]:
+    seed = draw(st.integers(0, 2**32))
+    fmt = draw(st.sampled_from(FORMATS))
+    rng = random.Random(seed)
+    overrides: dict[str, str] = {}
+    if fmt in ("TD1", "TD2") and draw(st.booleans()):
+        overrides["document_number"] = "".join(rng.choice("0123456789ABC") for _ in range(draw(st.integers(10, 12))))
+    if draw(st.integers(0, 9)) == 0:
+        overrides["birth_date"] = draw(st.sampled_from(["85<<<<", "8503<<", "<<<<<<"]))
+    doc = random_document(rng, today=TODAY, fmt=fmt, **overrides)
+    fields = {
+        "surname": doc.surname, "given_names": doc.given_names, "document_number": doc.document_number,
+        "nationality": doc.nationality, "birth_date": doc.birth_date, "expiry_date": doc.expiry_date,
+        "sex": doc.sex,
+    }
+    return fmt, doc.lines, fields
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents())
+def test_generate_then_parse_round_trips(case: tuple[str, list[str], dict[str, str]]) -> None:
+    fmt, lines, fields = case
+    d = mrz.parse("\n".join(lines), today=TODAY)
+    assert d.valid, d.problems
+    assert d.format == fmt
+    assert d.repairs == []
+    assert d.document_number == fields["document_number"]
+    assert d.nationality == fields["nationality"]
+    assert d.birth_date.raw == fields["birth_date"] and d.expiry_date.raw == fields["expiry_date"]
+    assert d.surname == fields["surname"] and d.given_names == fields["given_names"]
+    assert d.sex == fields["sex"]
+    assert list(d.lines) == lines
+
+
+def _field_of(fmt: str, line: int, pos: int) -> tuple[str | None, str]:
+    return mrz._kind_at(fmt, line, pos)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents(), st.data())
+def test_single_character_change_is_never_silently_accepted(
+    case: tuple[str, list[str], dict[str, str]], data: st.DataObject
+) -> None:
+    fmt, lines, _ = case
+    original = mrz.parse("\n".join(lines), today=TODAY)
+    line = data.draw(st.integers(0, len(lines) - 1))
+    pos = data.draw(st.integers(0, len(lines[0]) - 1))
+    old = lines[line][pos]
+    new = data.draw(st.sampled_from([c for c in mrz.CHARSET if c != old]))
+    changed = list(lines)
+    changed[line] = changed[line][:pos] + new + changed[line][pos + 1:]
+    try:
+        d = mrz.parse("\n".join(changed), today=TODAY)
+    except mrz.MRZError:
+        return  # detected
+    if not d.valid:
+        return  # detected
+    if d.repairs:
+        # Reported. A confusion of the right kind is repaired back to the original.
+        name, kind = _field_of(fmt, line, pos)
+        if new in mrz._alternatives(old, mrz.ALNUM) and old in mrz._alternatives(new, kind):
+            assert d.to_dict() | {"repairs": []} == original.to_dict() | {"lines": list(d.lines), "repairs": []}
+        return
+    # Accepted with no repair: only where ICAO's scheme is blind.
+    name, kind = _field_of(fmt, line, pos)
+    blind = (
+        name in ("name", "document_code", "issuing_state", "nationality", "sex")
+        or (name is not None and name.startswith("optional_data") and fmt in ("MRVA", "MRVB"))
+        or (checkdigit.char_value(old) - checkdigit.char_value(new)) % 10 == 0
+    )
+    assert blind, "change at line %d col %d (%s: %r->%r) accepted silently" % (line + 1, pos + 1, name, old, new)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents(), st.data())
+def test_confusion_in_a_digit_field_is_repaired_to_the_original(
+    case: tuple[str, list[str], dict[str, str]], data: st.DataObject
+) -> None:
+    fmt, lines, _ = case
+    original = mrz.parse("\n".join(lines), today=TODAY)
+    line = 1 if fmt != "TD1" else 1
+    start = 13 if fmt != "TD1" else 0  # the birth date
+    pos = data.draw(st.integers(start, start + 5))
+    old = lines[line][pos]
+    if old not in mrz.DIGIT_TO_LETTER:
+        return
+    new = mrz.DIGIT_TO_LETTER[old]
+    changed = list(lines)
+    changed[line] = changed[line][:pos] + new + changed[line][pos + 1:]
+    d = mrz.parse("\n".join(changed), today=TODAY)
+    assert d.valid
+    assert d.birth_date.raw == original.birth_date.raw
+    assert {"line": line + 1, "column": pos + 1, "was": new, "now": old} in d.repairs
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.binary(max_size=200), st.text(max_size=200)))
+def test_fuzz_random_input_raises_only_mrz_error(data: bytes | str) -> None:
+    try:
+        mrz.parse(data, today=TODAY)
+    except mrz.MRZError as e:
+        assert e.reason
+        assert e.line is None or e.line >= 1
+
+
+@settings(max_examples=1000, deadline=None)
+@given(documents(), st.lists(st.tuples(st.integers(0, 131), st.sampled_from(list(mrz.CHARSET) + ["\n", " ", "\x00", "é"])), max_size=6))
+def test_fuzz_mutated_zones_raise_only_mrz_error(case: tuple[str, list[str], dict[str, str]], edits: list[tuple[int, str]]) -> None:
+    text = "\n".join(case[1])
+    for at, c in edits:
+        at %= len(text) + 1
+        text = text[:at] + c + text[at:]
+    try:
+        d = mrz.parse(text, today=TODAY)
+        d.to_dict()
+    except mrz.MRZError:
+        pass
