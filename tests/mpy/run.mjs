@@ -1,6 +1,8 @@
 // Runs portable test modules under the MicroPython WebAssembly port.
 //
 // usage: node tests/mpy/run.mjs REPO_ROOT [--copy DIR]... TEST_FILE...
+//        node tests/mpy/run.mjs REPO_ROOT [--copy DIR]... --exec SCRIPT.py
+//        (runs one script as __main__, e.g. a benchmark; exit 0 unless it raises)
 //
 // Every .py file under each --copy DIR (relative to REPO_ROOT, default
 // "firmware") is placed in MicroPython's in-memory filesystem at the same
@@ -15,9 +17,11 @@ const argv = process.argv.slice(2);
 const root = path.resolve(argv.shift());
 const copies = [];
 const tests = [];
+let execScript = null;
 while (argv.length) {
   const a = argv.shift();
   if (a === "--copy") copies.push(argv.shift());
+  else if (a === "--exec") execScript = argv.shift();
   else tests.push(a);
 }
 if (!copies.length) copies.push("firmware");
@@ -61,6 +65,15 @@ for (const c of copies) {
   copyTree(c);
 }
 mkdirs("/tests");
+if (execScript !== null) {
+  try {
+    mp.runPython("import sys\nsys.path.insert(0, '/app')\n" + fs.readFileSync(path.resolve(execScript), "utf8"));
+  } catch (e) {
+    process.stderr.write(String(e.message || e) + "\n");
+    process.exit(1);
+  }
+  process.exit(0);
+}
 const modules = [];
 for (const t of tests) {
   const name = path.basename(t, ".py");
