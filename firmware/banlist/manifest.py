@@ -1,0 +1,136 @@
+"""The bundle manifest, validated with no I/O: bytes in, a ``Manifest`` or a ``BundleError`` out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from firmware.banlist.errors import BundleError
+from firmware.core.bloom import HASH_SCHEME, MAX_HASHES
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+MAX_MANIFEST_BYTES = 1 << 20
+_FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
+class FilterEntry:
+    """One partition's filter file as the manifest declares it."""
+
+    def __init__(self, raw: dict[str, Any], where: str) -> None:
+        self.file: str = _get(raw, "file", str, where)
+        if not _FILE_NAME.match(self.file) or not self.file.endswith(".sblf.z"):
+            raise BundleError(f"bad filter file name {self.file!r}", MANIFEST_NAME, f"{where}.file")
+        self.name = self.file[: -len(".z")]
+        self.end_year: int = _get(raw, "end_year", int, where)
+        if self.end_year != 0 and not 1900 <= self.end_year <= 9999:
+            raise BundleError(f"end year {self.end_year} out of range", MANIFEST_NAME, f"{where}.end_year")
+        self.keys: int = _nonneg(raw, "keys", where)
+        self.bits: int = _nonneg(raw, "bits", where)
+        self.hashes: int = _nonneg(raw, "hashes", where)
+        if not 1 <= self.hashes <= MAX_HASHES or self.bits < 8 or self.bits % 8:
+            raise BundleError("impossible filter parameters", MANIFEST_NAME, f"{where}.bits/hashes")
+        self.size: int = _nonneg(raw, "size", where)
+        self.compressed_size: int = _nonneg(raw, "compressed_size", where)
+        self.sha256: str = _get(raw, "sha256", str, where)
+        if not _HEX64.match(self.sha256):
+            raise BundleError("sha256 must be 64 lowercase hex digits", MANIFEST_NAME, f"{where}.sha256")
+
+
+class Manifest:
+    """Everything the kiosk needs to know about a list before opening its filters."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        fv = _get(raw, "format_version", int, "")
+        if fv != FORMAT_VERSION:
+            raise BundleError(f"unsupported bundle format version {fv}", MANIFEST_NAME, "format_version")
+        self.list_version: int = _nonneg(raw, "list_version", "")
+        self.list_date = _date(raw, "list_date")
+        self.valid_until = _date(raw, "valid_until")
+        if self.valid_until < self.list_date:
+            raise BundleError("valid_until is before list_date", MANIFEST_NAME, "valid_until")
+        self.deployment: str = _get(raw, "deployment", str, "")
+        scheme = _get(raw, "hash_scheme", str, "")
+        if scheme != HASH_SCHEME:
+            raise BundleError(f"unknown hash scheme {scheme!r}", MANIFEST_NAME, "hash_scheme")
+        salt = _get(raw, "salt", str, "")
+        if not _HEX32.match(salt):
+            raise BundleError("salt must be 32 lowercase hex digits", MANIFEST_NAME, "salt")
+        self.salt = bytes.fromhex(salt)
+        self.fp_rate = float(_get(raw, "fp_rate", (int, float), ""))
+        if not 0 < self.fp_rate < 1:
+            raise BundleError("fp_rate must be between 0 and 1", MANIFEST_NAME, "fp_rate")
+        filters = _get(raw, "filters", list, "")
+        if not filters:
+            raise BundleError("no filters listed", MANIFEST_NAME, "filters")
+        self.filters = [FilterEntry(_obj(f, f"filters[{i}]"), f"filters[{i}]") for i, f in enumerate(filters)]
+        names = [f.file for f in self.filters]
+        if len(set(names)) != len(names):
+            raise BundleError("a filter file is listed twice", MANIFEST_NAME, "filters")
+        canaries = _get(raw, "canaries", list, "")
+        if not canaries or not all(isinstance(c, str) and c.startswith("Z|") for c in canaries):
+            raise BundleError("canaries must be a non-empty list of 'Z|' keys", MANIFEST_NAME, "canaries")
+        self.canaries: list[str] = canaries
+        self.records: int = _nonneg(raw, "records", "")
+
+    @property
+    def total_size(self) -> int:
+        return sum(f.size for f in self.filters)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "list_version": self.list_version,
+            "list_date": self.list_date.isoformat(),
+            "valid_until": self.valid_until.isoformat(),
+            "deployment": self.deployment,
+            "records": self.records,
+        }
+
+
+def parse_manifest(data: bytes, max_bytes: int = MAX_MANIFEST_BYTES) -> Manifest:
+    if len(data) > max_bytes:
+        raise BundleError(f"manifest is {len(data)} bytes, more than the limit of {max_bytes}", MANIFEST_NAME)
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise BundleError("manifest is not UTF-8", MANIFEST_NAME, offset=e.start) from None
+    except json.JSONDecodeError as e:
+        raise BundleError(f"manifest is not JSON: {e.msg} at line {e.lineno} column {e.colno}",
+                          MANIFEST_NAME, offset=e.pos) from None
+    return Manifest(_obj(raw, "manifest"))
+
+
+def _obj(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BundleError("expected a JSON object", MANIFEST_NAME, where)
+    return value
+
+
+def _get(raw: dict[str, Any], name: str, kind: Any, where: str) -> Any:
+    field = f"{where}.{name}" if where else name
+    if name not in raw:
+        raise BundleError("missing field", MANIFEST_NAME, field)
+    value = raw[name]
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise BundleError(f"wrong type {type(value).__name__}", MANIFEST_NAME, field)
+    return value
+
+
+def _nonneg(raw: dict[str, Any], name: str, where: str) -> int:
+    value: int = _get(raw, name, int, where)
+    if value < 0:
+        raise BundleError("must not be negative", MANIFEST_NAME, f"{where}.{name}" if where else name)
+    return value
+
+
+def _date(raw: dict[str, Any], name: str) -> dt.date:
+    text = _get(raw, name, str, "")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BundleError(f"not an ISO date: {text!r}", MANIFEST_NAME, name) from None

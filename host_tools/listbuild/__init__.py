@@ -1,0 +1,1 @@
+"""The workstation side of the ban list: reading the official CSV and building bundles."""

@@ -1,0 +1,276 @@
+"""Reading the official list: encodings, headers in Russian or English, and a reason for every bad row.
+
+Columns (docs/list-format.md): surname, given names, patronymic (optional), birth
+date (DD.MM.YYYY or YYYY-MM-DD; unknown day or month as 00, XX or ??), nationality
+(default TJK), document number, ban end date, record reference (all optional).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from firmware.core.keys import birth_key, entry_keys
+from firmware.core.translit import fold
+
+COLUMNS = ("surname", "given_names", "patronymic", "birth_date", "nationality",
+           "document_number", "ban_end", "reference")
+REQUIRED = ("surname", "given_names", "birth_date")
+
+# header text (lowercase, spaces/underscores collapsed) -> column
+HEADER_ALIASES = {
+    "surname": "surname", "last name": "surname", "family name": "surname", "фамилия": "surname",
+    "given names": "given_names", "given name": "given_names", "first name": "given_names", "name": "given_names",
+    "имя": "given_names",
+    "patronymic": "patronymic", "middle name": "patronymic", "отчество": "patronymic",
+    "birth date": "birth_date", "date of birth": "birth_date", "dob": "birth_date", "дата рождения": "birth_date",
+    "nationality": "nationality", "citizenship": "nationality", "гражданство": "nationality",
+    "document number": "document_number", "passport number": "document_number", "passport": "document_number",
+    "номер документа": "document_number", "номер паспорта": "document_number", "паспорт": "document_number",
+    "ban end": "ban_end", "ban end date": "ban_end", "ban until": "ban_end",
+    "дата окончания запрета": "ban_end", "запрет до": "ban_end", "срок запрета до": "ban_end",
+    "reference": "reference", "record reference": "reference", "record": "reference",
+    "номер записи": "reference", "ссылка": "reference",
+}
+
+_ISO = re.compile(r"^(\d{4}|XXXX|\?\?\?\?)-(\d{2}|XX|\?\?)-(\d{2}|XX|\?\?)$")
+_DMY = re.compile(r"^(\d{1,2}|XX|\?\?)\.(\d{1,2}|XX|\?\?)\.(\d{4}|XXXX|\?\?\?\?)$")
+_YEAR = re.compile(r"^\d{4}$")
+_NATIONALITY = re.compile(r"^[A-Z]{3}$|^D$")
+_NUMBER = re.compile(r"^[A-Z0-9 -]{1,20}$")
+
+
+class ListFileError(Exception):
+    """The file as a whole cannot be read (encoding, header)."""
+
+    def __init__(self, reason: str, path: str, line: int | None = None, offset: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.path, self.line, self.offset = reason, path, line, offset
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.offset is not None:
+            where += f", byte {self.offset}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class RowError:
+    line: int
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field + ': ' if self.field else ''}{self.reason}"
+
+
+@dataclass
+class Entry:
+    """One accepted row, reduced to what the keys need."""
+    line: int
+    surname: str
+    given_names: str
+    nationality: str
+    document_number: str
+    birth: str  # YYMMDD with '<<'
+    ban_end: dt.date | None
+
+    @property
+    def end_year(self) -> int:
+        return self.ban_end.year if self.ban_end else 0
+
+    def keys(self) -> tuple[list[str], list[str]]:
+        return entry_keys(self.surname, self.given_names, self.nationality, self.document_number, self.birth)
+
+
+@dataclass
+class ReadResult:
+    encoding: str
+    entries: list[Entry] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    duplicates: int = 0
+
+    def summary(self) -> dict[str, object]:
+        return {"encoding": self.encoding, "rows_read": self.rows, "accepted": len(self.entries),
+                "rejected": len(self.errors), "duplicates": self.duplicates}
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
+    """Text and encoding name: UTF-8 (with or without BOM), else Windows-1251."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as e:
+            raise ListFileError("invalid UTF-8 after a UTF-8 byte-order mark", path, offset=e.start + 3) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ListFileError("UTF-16 is not supported; save the list as UTF-8 or Windows-1251", path, offset=0)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251"), "windows-1251"
+    except UnicodeDecodeError as e:
+        raise ListFileError("neither UTF-8 nor Windows-1251", path, offset=e.start) from None
+
+
+def parse_date(text: str, allow_unknown: bool) -> tuple[int | None, int | None, int | None]:
+    """(year, month, day) with None for unknown parts; raises ValueError with a reason."""
+    t = text.strip().upper()
+    if _YEAR.match(t) and allow_unknown:
+        return int(t), None, None
+    m = _ISO.match(t)
+    if m:
+        y, mo, d = m.group(1), m.group(2), m.group(3)
+    else:
+        m = _DMY.match(t)
+        if not m:
+            raise ValueError(f"{text!r} is not DD.MM.YYYY or YYYY-MM-DD")
+        d, mo, y = m.group(1), m.group(2), m.group(3)
+
+    def part(s: str) -> int | None:
+        return None if not s.isdigit() or int(s) == 0 else int(s)
+
+    year, month, day = part(y), part(mo), part(d)
+    if not allow_unknown and None in (year, month, day):
+        raise ValueError(f"{text!r} must be a full date")
+    if year is None:
+        raise ValueError(f"{text!r}: the year must be known")
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"{text!r}: month {month} does not exist")
+    if day is not None and month is None:
+        raise ValueError(f"{text!r}: a day with an unknown month")
+    if day is not None and month is not None:
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a calendar date") from None
+    return year, month, day
+
+
+def _map_header(row: list[str], path: str) -> dict[str, int] | None:
+    """Column positions if the row is a header, else None (then the documented order applies)."""
+    cols: dict[str, int] = {}
+    for i, cell in enumerate(row):
+        name = " ".join(cell.strip().lower().replace("_", " ").split())
+        if name in HEADER_ALIASES:
+            col = HEADER_ALIASES[name]
+            if col in cols:
+                raise ListFileError(f"column {col!r} appears twice in the header", path, line=1)
+            cols[col] = i
+    if not cols:
+        return None
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise ListFileError(f"header lacks required columns: {', '.join(missing)}", path, line=1)
+    return cols
+
+
+def read_list(data: bytes, path: str, list_date: dt.date) -> ReadResult:
+    text, encoding = decode(data, path)
+    result = ReadResult(encoding)
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    cols: dict[str, int] | None = None
+    first = True
+    seen: dict[tuple[str, ...], Entry] = {}
+    for row in _rows(reader, path):
+        line = reader.line_num
+        if first:
+            first = False
+            cols = _map_header(row, path)
+            if cols is not None:
+                continue
+            cols = {c: i for i, c in enumerate(COLUMNS)}
+        if not any(c.strip() for c in row):
+            continue
+        result.rows += 1
+        assert cols is not None
+        entry = _entry(row, cols, line, list_date, result.errors)
+        if entry is None:
+            continue
+        ident = (fold(entry.surname), fold(entry.given_names), entry.birth, entry.nationality,
+                 entry.document_number)
+        previous = seen.get(ident)
+        if previous is not None:
+            result.duplicates += 1
+            if previous.ban_end is not None and (entry.ban_end is None or entry.ban_end > previous.ban_end):
+                previous.ban_end = entry.ban_end  # keep the longer ban
+            continue
+        seen[ident] = entry
+        result.entries.append(entry)
+    return result
+
+
+def _rows(reader: Iterator[list[str]], path: str) -> Iterator[list[str]]:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise ListFileError(f"unreadable CSV: {e}", path, line=getattr(reader, "line_num", None)) from None
+        yield row
+
+
+def _entry(row: list[str], cols: dict[str, int], line: int, list_date: dt.date,
+           errors: list[RowError]) -> Entry | None:
+    width = max(cols.values()) + 1
+    needed = max(cols[c] for c in REQUIRED) + 1
+    if len(row) < needed:
+        errors.append(RowError(line, None, f"{len(row)} columns, at least {needed} expected"))
+        return None
+    if len(row) > max(width, len(COLUMNS)) and any(c.strip() for c in row[width:]):
+        errors.append(RowError(line, None, f"{len(row)} columns, at most {width} expected"))
+        return None
+
+    def get(col: str) -> str:
+        i = cols.get(col)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    surname, given = get("surname"), get("given_names")
+    if not fold(surname):
+        errors.append(RowError(line, "surname", "empty or has no letters"))
+        return None
+    if not fold(given):
+        errors.append(RowError(line, "given_names", "empty or has no letters"))
+        return None
+    try:
+        year, month, day = parse_date(get("birth_date"), allow_unknown=True)
+    except ValueError as e:
+        errors.append(RowError(line, "birth_date", str(e)))
+        return None
+    assert year is not None
+    if (year, month or 1, day or 1) > (list_date.year, list_date.month, list_date.day) or year < 1900:
+        errors.append(RowError(line, "birth_date", f"{get('birth_date')!r} is not a plausible birth date"))
+        return None
+    nationality = (get("nationality") or "TJK").upper()
+    if not _NATIONALITY.match(nationality):
+        errors.append(RowError(line, "nationality", f"{nationality!r} is not a three-letter ICAO code"))
+        return None
+    number = get("document_number").upper()
+    if number and not _NUMBER.match(number):
+        errors.append(RowError(line, "document_number", "only Latin letters and digits are allowed"))
+        return None
+    ban_end: dt.date | None = None
+    if get("ban_end"):
+        try:
+            y, mo, d = parse_date(get("ban_end"), allow_unknown=False)
+        except ValueError as e:
+            errors.append(RowError(line, "ban_end", str(e)))
+            return None
+        assert y is not None and mo is not None and d is not None
+        ban_end = dt.date(y, mo, d)
+        if ban_end < list_date:
+            errors.append(RowError(line, "ban_end", f"ban ended on {ban_end.isoformat()}, before the list date"))
+            return None
+    return Entry(line, surname, given, nationality, number.replace(" ", "").replace("-", ""),
+                 birth_key(year, month, day), ban_end)
