@@ -14,14 +14,8 @@ import sys
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("host_tools.demo", "run the demo kiosk: emulated scanner, demo signed list, screens as PNG"),
-    "kiosk": ("firmware.kiosk.service", "run the kiosk (under systemd on the device)"),
     "mrz": ("host_tools.mrz_cli", "parse (and generate) machine-readable zones"),
-    "scanner-emulator": ("host_tools.scanner_emulator", "emulate an MRZ scanner on a pty or a real port"),
     "list": ("host_tools.list_cli", "build, inspect and spot-check ban-list bundles"),
-    "keys": ("host_tools.keys_cli", "create, add and rotate the officials' signing keys"),
-    "bundle": ("host_tools.bundle_cli", "sign, co-sign, verify and publish ban-list bundles"),
-    "flash": ("host_tools.flash", "send a bundle to a kiosk over its serial service port"),
-    "diag": ("firmware.diag.cli", "hardware and list diagnostics (locally or over --port)"),
 }
 
 USAGE = "usage: safar COMMAND [ARGS...]\n\ncommands:\n" + "".join(

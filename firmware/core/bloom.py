@@ -24,7 +24,7 @@ class FilterError(Exception):
     """A filter file that cannot be used; ``field`` and ``offset`` say where."""
 
     def __init__(self, reason, field=None, offset=None):
-        Exception.__init__(self, reason)
+        super().__init__(reason)
         self.reason = reason
         self.field = field
         self.offset = offset

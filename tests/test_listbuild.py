@@ -1,0 +1,228 @@
+"""The official list in, a bundle out, and the bundle back on a kiosk: every bad row and bad file named."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zlib
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from firmware.banlist import BanList, BundleError, unpack_bundle
+from firmware.core.mrz import generate
+from host_tools import list_cli
+from host_tools.listbuild.bundle import write_bundle
+from host_tools.listbuild.csvinput import ListFileError, read_list
+
+LIST_DATE = dt.date(2026, 11, 1)
+TODAY = dt.date(2026, 11, 23)
+
+GOOD = """surname,given_names,patronymic,birth_date,nationality,document_number,ban_end,reference
+Қодиров,Ҷамшед,Раҳимович,14.03.1990,TJK,400123456,01.06.2029,R-1
+Ҳасанов,Фаррух,,00.00.1985,,,,R-2
+Юсупова,Гулнора,,1993-07-21,TJK,,2027-12-31,R-3
+Smith,John,,1970-01-02,GBR,123456789,,R-4
+"""
+
+
+def run_cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    import sys
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = list_cli.main(list(argv))
+    finally:
+        sys.stdin = old
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_reads_utf8_bom_and_windows_1251_alike() -> None:
+    plain = read_list(GOOD.encode("utf-8"), "l.csv", LIST_DATE)
+    bom = read_list(b"\xef\xbb\xbf" + GOOD.encode("utf-8"), "l.csv", LIST_DATE)
+    # Windows-1251 has no Tajik letters; officials' 1251 files use Russian spellings
+    russian = GOOD.translate(str.maketrans({"Қ": "К", "Ҷ": "Дж", "Ҳ": "Х", "ҳ": "х", "қ": "к", "ҷ": "дж"}))
+    cp = read_list(russian.encode("cp1251"), "l.csv", LIST_DATE)
+    assert (plain.encoding, bom.encoding, cp.encoding) == ("utf-8", "utf-8-sig", "windows-1251")
+    for r in (plain, bom, cp):
+        assert r.summary()["accepted"] == 4 and not r.errors
+    assert [e.keys() for e in plain.entries] == [e.keys() for e in bom.entries]
+    # Russian spelling of the same people gives the same name keys
+    assert [e.keys()[1] for e in plain.entries] == [e.keys()[1] for e in cp.entries]
+
+
+def test_russian_headers_semicolons_and_no_header() -> None:
+    ru = ("Фамилия;Имя;Дата рождения;Номер паспорта;Срок запрета до\n"
+          "Қодиров;Ҷамшед;14.03.1990;400123456;01.06.2029\n")
+    r = read_list(ru.encode(), "ru.csv", LIST_DATE)
+    assert not r.errors and r.entries[0].document_number == "400123456"
+    assert r.entries[0].ban_end == dt.date(2029, 6, 1) and r.entries[0].nationality == "TJK"
+    bare = "Қодиров,Ҷамшед,,14.03.1990,TJK,400123456,,\n"
+    r2 = read_list(bare.encode(), "bare.csv", LIST_DATE)
+    assert not r2.errors and r2.entries[0].keys() == r.entries[0].keys()
+
+
+BAD_ROWS = [
+    ("Қодиров,Ҷамшед", None, "columns"),
+    (",Ҷамшед,,14.03.1990,TJK,,,", "surname", "empty"),
+    ("Қодиров,,,14.03.1990,TJK,,,", "given_names", "empty"),
+    ("Қодиров,Ҷамшед,,31.02.1990,TJK,,,", "birth_date", "calendar"),
+    ("Қодиров,Ҷамшед,,1990/03/14,TJK,,,", "birth_date", "DD.MM.YYYY"),
+    ("Қодиров,Ҷамшед,,00.00.0000,TJK,,,", "birth_date", "year"),
+    ("Қодиров,Ҷамшед,,14.13.1990,TJK,,,", "birth_date", "month"),
+    ("Қодиров,Ҷамшед,,14.03.2030,TJK,,,", "birth_date", "plausible"),
+    ("Қодиров,Ҷамшед,,14.03.1990,TAJ1,,,", "nationality", "ICAO"),
+    ("Қодиров,Ҷамшед,,14.03.1990,TJK,№40012,,", "document_number", "Latin"),
+    ("Қодиров,Ҷамшед,,14.03.1990,TJK,,2029,", "ban_end", "DD.MM.YYYY"),
+    ("Қодиров,Ҷамшед,,14.03.1990,TJK,,01.01.2020,", "ban_end", "before the list date"),
+    ("Қодиров,Ҷамшед,,14.03.1990,TJK,,,,extra,columns", None, "columns"),
+]
+
+
+@pytest.mark.parametrize("row,field,words", BAD_ROWS)
+def test_every_bad_row_kind_is_reported_with_its_line(row: str, field: str | None, words: str) -> None:
+    text = GOOD + row + "\n" + "Алиев,Рустам,,02.02.1992,TJK,,,\n"
+    r = read_list(text.encode(), "l.csv", LIST_DATE)
+    assert len(r.errors) == 1, r.errors
+    err = r.errors[0]
+    assert err.line == 6 and err.field == field and words in err.reason, err
+    assert len(r.entries) == 5  # the rows after the bad one still count
+
+
+def test_duplicates_are_counted_and_keep_the_longer_ban() -> None:
+    text = GOOD + "Кодиров,Джамшед,,14.03.1990,TJK,400123456,01.06.2031,R-9\n"
+    r = read_list(text.encode(), "l.csv", LIST_DATE)
+    assert r.summary() == {"encoding": "utf-8", "rows_read": 5, "accepted": 4, "rejected": 0, "duplicates": 1}
+    assert r.entries[0].ban_end == dt.date(2031, 6, 1)
+
+
+def test_unreadable_files_say_where() -> None:
+    with pytest.raises(ListFileError, match="byte 6"):
+        read_list(b"\xef\xbb\xbfabc\xff\xfe", "x.csv", LIST_DATE)
+    with pytest.raises(ListFileError, match="line 1.*birth_date"):
+        read_list("surname,given names\nA,B\n".encode(), "x.csv", LIST_DATE)
+
+
+def _bundle(tmp: Path, text: str = GOOD, fp: float = 1e-4) -> Path:
+    r = read_list(text.encode(), "l.csv", LIST_DATE)
+    out = tmp / "bundle"
+    write_bundle(r.entries, out, list_version=7, list_date=LIST_DATE, valid_until=dt.date(2027, 5, 20),
+                 deployment="test", fp_rate=fp)
+    return out
+
+
+def test_bundle_round_trip_and_matches(tmp_path: Path) -> None:
+    b = _bundle(tmp_path)
+    man = unpack_bundle(b, tmp_path / "installed")
+    assert man.list_version == 7 and [f.end_year for f in man.filters] == [0, 2027, 2029]
+    with BanList.open(tmp_path / "installed", verify_hashes=True) as bl:
+        assert bl.self_test() == []
+        assert bl.match_fields("QODIROV", "JAMSHED", "TJK", "400123456", "900314", TODAY).kind == "strong"
+        m = bl.match_fields("KODIROV", "DZHAMSHED", "TJK", "999", "900314", TODAY)
+        assert (m.kind, m.ban_end_year) == ("possible", 2029)
+        m = bl.match_fields("KHASANOV", "FARRUKH", "TJK", None, "850101", TODAY)
+        assert (m.kind, m.ban_end_year) == ("possible", None)
+        assert bl.match_fields("KHASANOV", "FARRUKH", "TJK", None, "860101", TODAY).kind == "none"
+        # a ban that ended in 2027 is no longer consulted in 2028
+        assert bl.match_fields("IUSUPOVA", "GULNORA", "TJK", None, "930721", dt.date(2028, 1, 2)).kind == "none"
+        assert bl.match_fields("YUSUPOVA", "GULNORA", "TJK", None, "930721", TODAY).kind == "possible"
+
+
+def _expand_error(tmp_path: Path, b: Path) -> BundleError:
+    with pytest.raises(BundleError) as e:
+        unpack_bundle(b, tmp_path / "dest")
+    return e.value
+
+
+def _edit_manifest(b: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    man = json.loads((b / "manifest.json").read_text())
+    edit(man)
+    (b / "manifest.json").write_text(json.dumps(man))
+
+
+def test_decompression_bomb_is_refused_before_expanding(tmp_path: Path) -> None:
+    b = _bundle(tmp_path)
+    bomb = zlib.compress(b"\0" * (64 << 20), 9)  # 64 MiB from ~65 KB
+    name = "ban-open.sblf.z"
+    (b / name).write_bytes(bomb)
+
+    def lie(man):  # type: ignore[no-untyped-def]
+        man["filters"][0]["compressed_size"] = len(bomb)
+    _edit_manifest(b, lie)
+    err = _expand_error(tmp_path, b)
+    assert "decompression bomb" in err.reason and err.file and err.file.endswith(name)
+    assert (tmp_path / "dest" / "ban-open.sblf").stat().st_size <= 200  # stopped at the declared size
+
+
+def test_oversized_declaration_is_refused_up_front(tmp_path: Path) -> None:
+    b = _bundle(tmp_path)
+    _edit_manifest(b, lambda man: man["filters"][0].__setitem__("size", 5 << 30))
+    err = _expand_error(tmp_path, b)
+    assert "limit" in err.reason and not (tmp_path / "dest").exists()
+
+
+@pytest.mark.parametrize("damage,words", [
+    ("truncate", "truncated"),
+    ("flip", "sha256"),
+    ("append", "oversized"),
+])
+def test_damaged_filter_files_are_refused(tmp_path: Path, damage: str, words: str) -> None:
+    b = _bundle(tmp_path)
+    f = b / "ban-2029.sblf.z"
+    data = bytearray(f.read_bytes())
+    if damage == "truncate":
+        data = data[:-5]
+    elif damage == "append":
+        data += b"xx"
+    else:
+        raw = bytearray(zlib.decompress(bytes(data)))
+        raw[-1] ^= 1
+        data = bytearray(zlib.compress(bytes(raw)))
+        _edit_manifest(b, lambda man: man["filters"][2].__setitem__("compressed_size", len(data)))
+    f.write_bytes(bytes(data))
+    err = _expand_error(tmp_path, b)
+    assert words in str(err), err
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("format_version", 2, "format version"),
+    ("hash_scheme", "md5", "hash scheme"),
+    ("salt", "zz", "salt"),
+    ("list_date", "yesterday", "ISO date"),
+    ("canaries", [], "canaries"),
+])
+def test_bad_manifest_fields_are_named(tmp_path: Path, field: str, value: object, words: str) -> None:
+    b = _bundle(tmp_path)
+    _edit_manifest(b, lambda man: man.__setitem__(field, value))
+    err = _expand_error(tmp_path, b)
+    assert err.field == field and words in err.reason, err
+
+
+def test_cli_build_inspect_check(tmp_path: Path) -> None:
+    csv = tmp_path / "list.csv"
+    csv.write_text(GOOD + "Bad,Row,,31.02.1990,TJK,,,\n", encoding="utf-8")
+    out = tmp_path / "b"
+    code, stdout, stderr = run_cli("build", str(csv), "-o", str(out), "--list-date", "2026-11-01", "--quiet")
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert (summary["rows_read"], summary["accepted"], summary["rejected"]) == (5, 4, 1)
+    assert "line 6: birth_date" in stderr
+    code, stdout, _ = run_cli("inspect", str(out), "--json")
+    info = json.loads(stdout)
+    assert code == 0 and info["records"] == 4 and len(info["filters"]) == 3
+    assert all(f["fp_rate_per_lookup"] < 2e-4 for f in info["filters"])
+    code, stdout, _ = run_cli("check", str(out), "--surname", "Qodirov", "--given-names", "Jamshed",
+                              "--birth-date", "14.03.1990", "--today", "2026-11-23")
+    assert code == 3 and stdout.startswith("possible match") and "2029" in stdout
+    mrz = "\n".join(generate("TD3", "P", "TJK", "QODIROV", "JAMSHED", "400123456", "TJK", "900314", "M", "310101"))
+    code, stdout, _ = run_cli("check", str(out), "--today", "2026-11-23", stdin=mrz)
+    assert code == 3 and stdout.startswith("strong match")
+    code, stdout, _ = run_cli("check", str(out), "--surname", "Someone", "--given-names", "Else",
+                              "--birth-date", "1990-03-14", "--today", "2026-11-23")
+    assert code == 0 and stdout.startswith("no match")
+    code, _, stderr = run_cli("check", str(out), "--today", "2026-11-23", stdin="garbage")
+    assert code == 1 and "MRZ unreadable" in stderr
