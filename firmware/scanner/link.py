@@ -1,0 +1,274 @@
+"""The serial link to an MRZ reader: open, read, decode, survive unplugging.
+
+The kiosk loop polls ``ScannerLink.read_events(timeout)``; everything the port does
+(bytes, silence, disappearing, coming back) turns into events from
+``firmware.scanner.events``.  Nothing read is logged: log lines carry counts,
+framings and fixed reasons only.
+"""
+
+from __future__ import annotations
+
+import errno
+import glob
+import logging
+import os
+import select
+import time
+from typing import Callable
+
+import serial
+
+from firmware.core import mrz
+from firmware.scanner.events import DocumentRead, Event, ReadFailed, ScannerAvailable, ScannerUnavailable
+from firmware.scanner.framing import Frame, FrameDecoder
+
+log = logging.getLogger("safar.scanner")
+
+_PARITY = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY_ODD}
+_STOPBITS = {"1": serial.STOPBITS_ONE, "2": serial.STOPBITS_TWO}
+
+
+class PortSettings:
+    """Line settings of the reader, e.g. ``PortSettings.parse("9600,7E1")``."""
+
+    __slots__ = ("baudrate", "bytesize", "parity", "stopbits")
+
+    def __init__(self, baudrate: int = 9600, bytesize: int = 8, parity: str = "N", stopbits: int = 1) -> None:
+        if baudrate <= 0:
+            raise ValueError("baud rate must be positive, got %d" % baudrate)
+        if bytesize not in (7, 8):
+            raise ValueError("data bits must be 7 or 8, got %d" % bytesize)
+        if parity not in _PARITY:
+            raise ValueError("parity must be N, E or O, got %r" % parity)
+        if stopbits not in (1, 2):
+            raise ValueError("stop bits must be 1 or 2, got %d" % stopbits)
+        self.baudrate = baudrate
+        self.bytesize = bytesize
+        self.parity = parity
+        self.stopbits = stopbits
+
+    @classmethod
+    def parse(cls, text: str) -> "PortSettings":
+        """``BAUD[,DPS]`` such as ``9600``, ``9600,8N1``, ``115200,7E1``."""
+        baud, _, frame = text.strip().upper().partition(",")
+        frame = frame or "8N1"
+        if not baud.isdigit() or len(frame) != 3 or not frame[0].isdigit() or not frame[2].isdigit():
+            raise ValueError("port settings %r: expected BAUD[,DPS] such as 9600,8N1 or 9600,7E1" % text)
+        return cls(int(baud), int(frame[0]), frame[1], int(frame[2]))
+
+    def __str__(self) -> str:
+        return "%d,%d%s%d" % (self.baudrate, self.bytesize, self.parity, self.stopbits)
+
+
+def resolve_port(port: str) -> str | None:
+    """A stable name (``/dev/serial/by-id/usb-…``, a glob of one, or a plain path) to
+    the device path it names now, or None while it is absent."""
+    if any(c in port for c in "*?["):
+        matches = sorted(glob.glob(port))
+        return matches[0] if matches else None
+    return port if os.path.exists(port) else None
+
+
+class ScannerLink:
+    """Reads one reader on one serial port and reports what happens as events.
+
+    ``inter_byte_timeout``: silence (seconds) that ends a plain-text document.
+    ``backoff``: (first, longest) delay between attempts to reopen a lost port.
+    ``today``: returns (year, month, day) for the MRZ date rules; default the clock.
+    """
+
+    def __init__(
+        self,
+        port: str,
+        settings: PortSettings | None = None,
+        inter_byte_timeout: float = 0.25,
+        backoff: tuple[float, float] = (0.1, 5.0),
+        today: Callable[[], tuple[int, int, int]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.port = port
+        self.settings = settings or PortSettings()
+        self.inter_byte_timeout = inter_byte_timeout
+        self.backoff = backoff
+        self._today = today
+        self._clock = clock
+        self.decoder = FrameDecoder()
+        self._serial: serial.Serial | None = None
+        self._device: str | None = None
+        self._next_open = 0.0
+        self._delay = backoff[0]
+        self._last_byte = 0.0
+        self._reported_down = False
+        self._ever_opened = False
+        self.last_frame_time: float | None = None
+        self.documents = 0
+        self.read_failures = 0
+        self.outages = 0
+
+    # -- public ----------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self._serial is not None
+
+    def read_events(self, timeout: float) -> list[Event]:
+        """Waits up to ``timeout`` seconds; returns as soon as something happened."""
+        deadline = self._clock() + max(0.0, timeout)
+        events: list[Event] = []
+        while True:
+            now = self._clock()
+            if self._serial is None:
+                if now >= self._next_open:
+                    self._try_open(events)
+                    if events:
+                        return events
+                if self._serial is None:
+                    if events or now >= deadline:
+                        return events
+                    time.sleep(max(0.0, min(deadline, self._next_open) - now))
+                    continue
+            wait = deadline - now
+            if not self.decoder.idle:
+                wait = min(wait, self._last_byte + self.inter_byte_timeout - now)
+            data = self._read(max(0.0, wait), events)
+            now = self._clock()
+            if data:
+                self._last_byte = now
+                self._handle(self.decoder.feed(data), events)
+            elif self._serial is not None and not self.decoder.idle and now - self._last_byte >= self.inter_byte_timeout:
+                self._handle(self.decoder.flush_timeout(), events)
+            if events or now >= deadline:
+                return events
+
+    def close(self) -> None:
+        if self._serial is not None:
+            try:
+                self._serial.close()
+            except (OSError, serial.SerialException):
+                pass
+            self._serial = None
+        self.decoder.reset()
+
+    def __enter__(self) -> "ScannerLink":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def stats(self) -> dict[str, object]:
+        """Counters for diagnostics; no content."""
+        return {
+            "port": self.port,
+            "device": self._device,
+            "open": self.is_open,
+            "settings": str(self.settings),
+            "documents": self.documents,
+            "read_failures": self.read_failures,
+            "outages": self.outages,
+            "last_frame_time": self.last_frame_time,
+            "decoder": self.decoder.stats(),
+        }
+
+    # -- port handling ---------------------------------------------------------
+
+    def _try_open(self, events: list[Event]) -> None:
+        device = resolve_port(self.port)
+        problem = "not present"
+        if device is not None:
+            try:
+                s = serial.Serial(
+                    device,
+                    baudrate=self.settings.baudrate,
+                    bytesize=self.settings.bytesize,
+                    parity=_PARITY[self.settings.parity],
+                    stopbits=_STOPBITS[str(self.settings.stopbits)],
+                    timeout=0,
+                    exclusive=True,
+                )
+            except (OSError, serial.SerialException, ValueError) as e:
+                problem = _describe(e)
+            else:
+                self._serial = s
+                self._device = device
+                self._delay = self.backoff[0]
+                self._reported_down = False
+                self._ever_opened = True
+                self.decoder.reset()
+                log.info("scanner port %s open (%s, %s)", self.port, device, self.settings)
+                events.append(ScannerAvailable(self.port))
+                return
+        self._next_open = self._clock() + self._delay
+        self._delay = min(self._delay * 2, self.backoff[1])
+        if not self._reported_down:
+            self._reported_down = True
+            self.outages += 1
+            log.warning("scanner port %s unavailable: %s", self.port, problem)
+            events.append(ScannerUnavailable("%s: %s" % (self.port, problem)))
+
+    def _lost(self, e: BaseException, events: list[Event]) -> None:
+        log.warning("scanner port %s lost: %s", self.port, _describe(e))
+        self.close()
+        self._reported_down = True
+        self.outages += 1
+        self._delay = self.backoff[0]
+        self._next_open = self._clock() + self._delay
+        events.append(ScannerUnavailable("%s: disconnected (%s)" % (self.port, _describe(e))))
+
+    def _read(self, wait: float, events: list[Event]) -> bytes:
+        s = self._serial
+        assert s is not None
+        try:
+            ready, _, _ = select.select([s.fileno()], [], [], wait)
+            if not ready:
+                return b""
+            data = s.read(s.in_waiting or 1)
+            if not data:
+                # Readable but empty: the device went away (pyserial's own reading).
+                raise serial.SerialException("device reports readiness to read but returned no data")
+        except (OSError, serial.SerialException) as e:
+            if isinstance(e, OSError) and e.errno == errno.EINTR:
+                return b""
+            self._lost(e, events)
+            return b""
+        if self.settings.bytesize == 7:
+            data = bytes(b & 0x7F for b in data)
+        return bytes(data)
+
+    # -- decoding --------------------------------------------------------------
+
+    def _handle(self, results: list, events: list[Event]) -> None:
+        for r in results:
+            self.last_frame_time = time.time()
+            if isinstance(r, Frame):
+                events.append(self._document(r))
+            else:
+                self.read_failures += 1
+                log.info("scanner frame rejected (%s): %s", r.framing, r.reason)
+                events.append(ReadFailed("frame rejected: " + r.reason, r.framing))
+
+    def _document(self, frame: Frame) -> Event:
+        today = self._today() if self._today is not None else None
+        try:
+            doc = mrz.parse(frame.text, today=today)
+        except mrz.MRZError as e:
+            self.read_failures += 1
+            where = " (line %s)" % e.line if e.line else ""
+            log.info("scanner zone unreadable (%s)%s", frame.framing, where)
+            return ReadFailed("unreadable zone" + where, frame.framing)
+        if not doc.valid:
+            self.read_failures += 1
+            failed = sorted(name for name, ok in doc.checks.items() if not ok)
+            reason = "check digits do not match: " + ", ".join(failed) if failed else "impossible field values"
+            log.info("scanner zone invalid (%s): %s", frame.framing, reason)
+            return ReadFailed(reason, frame.framing)
+        self.documents += 1
+        log.info("scanner document read (%s, %s)", frame.framing, doc.format)
+        return DocumentRead(doc, frame.framing)
+
+
+def _describe(e: BaseException) -> str:
+    """An exception as a short sentence, with its errno name when there is one."""
+    no = getattr(e, "errno", None)
+    if isinstance(no, int) and no in errno.errorcode:
+        return "%s (%s)" % (os.strerror(no), errno.errorcode[no])
+    return str(e) or type(e).__name__
