@@ -95,6 +95,9 @@ def _build(args: argparse.Namespace) -> int:
         print(f"{args.csv}: ... and {len(result.errors) - 50} more rejected rows", file=sys.stderr)
     if args.errors:
         args.errors.write_text("".join(f"{args.csv}: {e}\n" for e in result.errors), encoding="utf-8")
+    if not result.entries:
+        print(f"safar list: {args.csv}: no row was accepted ({result.rows} read); no bundle written", file=sys.stderr)
+        return 1
     total = sum(len(k) for k, _, _ in partition_keys(result.entries).values())
     bar = None
     if not args.quiet and total > 100_000:

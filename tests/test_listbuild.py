@@ -226,3 +226,13 @@ def test_cli_build_inspect_check(tmp_path: Path) -> None:
     assert code == 0 and stdout.startswith("no match")
     code, _, stderr = run_cli("check", str(out), "--today", "2026-11-23", stdin="garbage")
     assert code == 1 and "MRZ unreadable" in stderr
+
+
+def test_cli_build_refuses_a_list_with_no_accepted_row(tmp_path: Path) -> None:
+    # A broken list file must not become a bundle holding only the canaries.
+    csv = tmp_path / "list.csv"
+    csv.write_text(GOOD.splitlines()[0] + "\nBad,Row,,31.02.1990,TJK,,,\n", encoding="utf-8")
+    out = tmp_path / "b"
+    code, _, stderr = run_cli("build", str(csv), "-o", str(out), "--list-date", "2026-11-01", "--quiet")
+    assert code == 1 and "no row was accepted" in stderr and "line 2" in stderr
+    assert not out.exists()

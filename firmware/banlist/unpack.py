@@ -17,7 +17,7 @@ from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, FilterEntry, Manifest, parse_manifest
 from firmware.core.bloom import HEADER_SIZE, FilterError, FilterHeader
 
-# A kiosk's storage budget for one list; a 5M-record list at 1e-4 is about 110 MB.
+# A kiosk's storage budget for one list; 5M records (up to 6 keys each) at 1e-4 is about 72 MB.
 DEFAULT_MAX_EXPANDED = 1 << 30
 CHUNK = 1 << 16
 

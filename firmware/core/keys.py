@@ -79,7 +79,21 @@ def _with_coarse(key):
 
 def entry_keys(surname, given_names, nationality, number, birth):
     """Keys the builder inserts for one list entry: (document keys, name keys)."""
-    return _with_coarse(document_key(nationality, number or "", birth)), _with_coarse(name_key(surname, given_names, birth))
+    names = _with_coarse(name_key(surname, given_names, birth))
+    if _HARD_SIGNS[0] in surname + given_names or _HARD_SIGNS[1] in surname + given_names:
+        # Ъ is written IE by ICAO and dropped by Tajik passports: insert both.
+        bare = name_key(_drop_hard_signs(surname), _drop_hard_signs(given_names), birth)
+        for k in _with_coarse(bare):
+            if k not in names:
+                names.append(k)
+    return _with_coarse(document_key(nationality, number or "", birth)), names
+
+
+_HARD_SIGNS = ("Ъ", "ъ")
+
+
+def _drop_hard_signs(text):
+    return text.replace(_HARD_SIGNS[0], "").replace(_HARD_SIGNS[1], "")
 
 
 def _probes(key):

@@ -162,3 +162,13 @@ def test_document_query_keys_from_a_parsed_mrz():
     qd, qn = document_query_keys(doc)
     d, n = entry_keys("Қодиров", "Ҷамшед", "TJK", "400123456", "900314")
     assert set(d) & set(qd) and set(n) & set(qn)
+
+
+def test_hard_sign_names_meet_every_passport_spelling():
+    # Tajik passports drop Ъ (SADULLOEV); ICAO writes it IE (SAIEDULLOEV). The list
+    # entry inserts both skeletons, so either passport finds it.
+    birth = "850312"
+    _, names = entry_keys("Саъдуллоев", "Маъруф", "TJK", "", birth)
+    for surname, given in (("SADULLOEV", "MARUF"), ("SAIEDULLOEV", "MAIERUF")):  # one system per passport
+        _, probes = query_keys(surname, given, "TJK", "", birth)
+        assert probes[0] in names, (surname, given)
