@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("host_tools.demo", "run the demo kiosk: emulated scanner, demo signed list, screens as PNG"),
     "mrz": ("host_tools.mrz_cli", "parse (and generate) machine-readable zones"),
     "scanner-emulator": ("host_tools.scanner_emulator", "emulate an MRZ scanner on a pty or a real port"),
+    "diag": ("firmware.diag.cli", "hardware and list diagnostics (exit 0 pass, 1 warn, 2 fail)"),
     "list": ("host_tools.list_cli", "build, inspect and spot-check ban-list bundles"),
 }
 

@@ -1,0 +1,210 @@
+"""The Pi-side driver against a board played on a pty by the real protocol code.
+
+`FakeBoard` runs the same `BoardState` + `LineReader` the firmware's main loop
+runs, on the master side of a pseudo-terminal; the driver opens the slave side
+with pyserial exactly as it opens /dev/safar-ioboard.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+import tty
+from collections.abc import Iterator
+
+import pytest
+
+from firmware.ioboard.driver import BoardEvent, IOBoard, IOBoardError, PortBusy
+from firmware.ioboard.protocol import BoardState, LineReader, encode
+
+
+class FakeBoard:
+    """The board's main loop on a pty master: commands in, replies and events out.
+
+    `before_reply` bytes are written ahead of the next reply (noise, events);
+    `silent` makes it swallow commands; `inputs` are the raw (tamper, presence)
+    levels it samples each pass, so debounced EVT lines come from BoardState.
+    """
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.state = BoardState(self._now())
+        self.reader = LineReader()
+        self.before_reply: list[bytes] = []
+        self.silent = False
+        self.inputs = (0, 0)
+        self.heartbeats = False
+        self.received: list[bytes] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _now() -> int:
+        return int(time.monotonic() * 1000)
+
+    def start(self) -> FakeBoard:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        os.close(self.master)
+        os.close(self.slave)
+
+    def send(self, data: bytes) -> None:
+        with self._lock:
+            os.write(self.master, data)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            now = self._now()
+            ready, _, _ = select.select([self.master], [], [], 0.005)
+            if ready:
+                try:
+                    data = os.read(self.master, 256)
+                except OSError:
+                    return
+                for line in self.reader.feed(data):
+                    self.received.append(line)
+                    if self.silent:
+                        continue
+                    out = b"".join(self.before_reply)
+                    self.before_reply = []
+                    out += b"".join(self.state.handle_line(line, now))
+                    self.send(out)
+            events = self.state.set_inputs(self.inputs[0], self.inputs[1], now)
+            if self.heartbeats:
+                events += self.state.heartbeat(now)
+            if events:
+                self.send(b"".join(encode(e) for e in events))
+
+
+@pytest.fixture
+def board() -> Iterator[FakeBoard]:
+    b = FakeBoard().start()
+    yield b
+    b.stop()
+
+
+def _drain_boot_events(io: IOBoard) -> list[BoardEvent]:
+    """The first stable input levels are reported after the debounce time."""
+    deadline = time.monotonic() + 2
+    got: list[BoardEvent] = []
+    while len(got) < 2 and time.monotonic() < deadline:
+        ev = io.wait_event(0.5)
+        if ev is not None:
+            got.append(ev)
+    return got
+
+
+def test_commands_and_status(board: FakeBoard) -> None:
+    with IOBoard(board.path, timeout=2) as io:
+        io.ping()
+        io.led("red", "blink")
+        io.led("green", "on")
+        io.buzz(150)
+        io.arm_watchdog(30)
+        io.kick()
+        st = io.status()
+        assert st == {"tamper": 0, "presence": 0, "wdt": 30, "resets": 0, "errors": 0}
+        assert board.state.leds == {"green": "on", "amber": "off", "red": "blink"}
+        assert board.state.buzzer_on(FakeBoard._now())
+        io.disarm_watchdog()
+        assert io.status()["wdt"] == 0
+        assert io.errors == 0
+
+
+def test_refusals_raise_with_the_board_reason(board: FakeBoard) -> None:
+    with IOBoard(board.path, timeout=2) as io:
+        with pytest.raises(IOBoardError) as e:
+            io.kick()
+        assert e.value.reason == "not-armed"
+        with pytest.raises(IOBoardError) as e:
+            io.buzz(99999)
+        assert e.value.reason == "bad-duration"
+        with pytest.raises(IOBoardError) as e:
+            io.arm_watchdog(2)
+        assert e.value.reason == "bad-timeout"
+        n = len(board.received)
+        with pytest.raises(ValueError):
+            io.led("blue", "on")  # refused before anything is sent
+        assert len(board.received) == n
+        assert io.status()["errors"] == 3
+
+
+def test_events_are_queued_while_waiting_for_a_reply(board: FakeBoard) -> None:
+    with IOBoard(board.path, timeout=2) as io:
+        assert _drain_boot_events(io) == [BoardEvent("TAMPER", 0), BoardEvent("PRESENCE", 0)]
+        board.before_reply.append(encode(["EVT", "HB", "42"]) + encode(["EVT", "BOOT"]))
+        io.ping()
+        assert io.events() == [BoardEvent("HB", 42), BoardEvent("BOOT", None)]
+        assert io.uptime == 42 and io.last_heartbeat is not None
+        board.inputs = (1, 1)  # lid opened, someone steps up: debounced on the board, then reported
+        got = [io.wait_event(2), io.wait_event(2)]
+        assert got == [BoardEvent("TAMPER", 1), BoardEvent("PRESENCE", 1)]
+        assert io.events() == []
+        assert io.status()["tamper"] == 1
+
+
+def test_heartbeats_arrive(board: FakeBoard, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("firmware.ioboard.protocol.HEARTBEAT_MS", 100)
+    board.state = BoardState(FakeBoard._now())
+    board.heartbeats = True
+    with IOBoard(board.path, timeout=2) as io:
+        deadline = time.monotonic() + 3
+        beats: list[BoardEvent] = []
+        while len(beats) < 2 and time.monotonic() < deadline:
+            ev = io.wait_event(0.5)
+            if ev is not None and ev.kind == "HB":
+                beats.append(ev)
+        assert len(beats) == 2 and io.last_heartbeat is not None
+
+
+def test_noise_and_bad_checksums_are_dropped_and_counted(board: FakeBoard) -> None:
+    bad = bytearray(encode(["OK"]))
+    bad[0] ^= 0x01  # one flipped bit: checksum mismatch, must not be taken as the reply
+    board.before_reply.append(b"\x00\xff\xfe garbage\r\n" + bytes(bad) + b"X" * 300 + b"\n" + b"HELLO *00\n")
+    with IOBoard(board.path, timeout=2) as io:
+        st = io.status()
+        assert st["wdt"] == 0
+        assert io.error_counts == {"noise": 1, "bad-checksum": 2, "too-long": 1}, io.error_counts
+        assert io.errors == 4
+
+
+def test_silent_board_times_out_and_a_late_reply_is_not_misread(board: FakeBoard) -> None:
+    board.silent = True
+    with IOBoard(board.path, timeout=0.3) as io:
+        t0 = time.monotonic()
+        with pytest.raises(IOBoardError) as e:
+            io.status()
+        assert e.value.reason == "timeout"
+        assert 0.25 <= time.monotonic() - t0 < 2
+        # the board finally answers the old STATUS; the next command must get its own reply
+        board.send(encode(["STATUS", "tamper=1", "presence=0", "wdt=0", "resets=0", "errors=0"]))
+        time.sleep(0.1)
+        board.silent = False
+        # Were the stale STATUS taken as PING's reply, PING's own OK would then be
+        # taken as the next STATUS reply and fail to parse; the real state has tamper=0.
+        io.ping()
+        assert io.status()["tamper"] == 0
+
+
+def test_missing_port_raises_oserror() -> None:
+    with pytest.raises(OSError):
+        IOBoard("/nonexistent/safar-ioboard")
+
+
+def test_second_opener_gets_port_busy(board: FakeBoard) -> None:
+    with IOBoard(board.path, timeout=2) as io:
+        with pytest.raises(PortBusy) as e:
+            IOBoard(board.path)
+        assert e.value.reason == "busy"
+        io.ping()
+    with IOBoard(board.path, timeout=2) as io2:  # free again once closed
+        io2.ping()
