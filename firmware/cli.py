@@ -14,6 +14,7 @@ import sys
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("host_tools.demo", "run the demo kiosk: emulated scanner, demo signed list, screens as PNG"),
+    "kiosk": ("firmware.kiosk.service", "run the kiosk (under systemd on the device)"),
     "mrz": ("host_tools.mrz_cli", "parse (and generate) machine-readable zones"),
     "scanner-emulator": ("host_tools.scanner_emulator", "emulate an MRZ scanner on a pty or a real port"),
     "diag": ("firmware.diag.cli", "hardware and list diagnostics (exit 0 pass, 1 warn, 2 fail)"),

@@ -1,20 +1,226 @@
-"""`safar demo`: the demo.
+"""`safar demo`: the whole kiosk, end to end, on a workstation.
 
-Until the kiosk loop exists this reads the bundled ICAO specimen zones with the MRZ
-engine and prints each parsed document (the specimens are fictitious people).
+Builds a demo ban list from a CSV (Cyrillic records, as the officials send them),
+signs it with throwaway demo keys, installs it into a temporary kiosk state
+directory through the real verifier, starts the scanner emulator on a pty, runs
+the real kiosk loop with the PNG display, and scans demo passports: no record, a
+document-key match, a name-variant match, an expired passport and an unreadable
+read. Every screen is written to the output folder with an index.html.
+
+Every person here is made up.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
+import datetime as dt
+import html
+import logging
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
 
-from firmware.core import mrz
-from host_tools.specimens import SPECIMENS
+from firmware.kiosk.config import KioskConfig
+from firmware.kiosk.lists import InstalledList
+from firmware.kiosk.loop import Kiosk
+from firmware.kiosk.screen import Screen
+from firmware.scanner.framing import encode
+from firmware.scanner.link import ScannerLink
+from host_tools.fake_documents import random_document
+from host_tools.scanner_emulator import EmulatedScanner
+
+DEMO_CSV = """\
+фамилия;имя;отчество;дата рождения;гражданство;номер паспорта;запрет до;номер записи
+Раҳимов;Фирдавс;Ҳасанович;12.03.1988;TJK;401234567;15.06.2031;DEMO-1
+Ҷӯраев;Баҳтиёр;Қодирович;05.09.1990;TJK;;;DEMO-2
+Ғафуров;Суҳроб;;00.00.1979;TJK;;01.02.2029;DEMO-3
+Назарова;Мадина;Алиевна;21.11.1995;TJK;400987654;;DEMO-4
+"""
+
+
+def _yymmdd(d: dt.date) -> str:
+    return d.strftime("%y%m%d")
+
+
+def demo_passports(today: dt.date) -> list[tuple[str, str, list[str]]]:
+    """(caption, expected screen, MRZ lines) for each demo scan."""
+    rng = random.Random(2026)
+    future = _yymmdd(today + dt.timedelta(days=365 * 5))
+    clean = random_document(rng, today=(today.year, today.month, today.day), surname="SAIDOV", given_names="UMED",
+                            nationality="TJK", document_number="402555111", birth_date="910704", expiry_date=future)
+    strong = random_document(rng, today=(today.year, today.month, today.day), surname="RAHIMOV", given_names="FIRDAVS",
+                             nationality="TJK", document_number="401234567", birth_date="880312", expiry_date=future)
+    # The list writes Ҷӯраев Баҳтиёр; this passport spells it the Russian way, with a newer number.
+    possible = random_document(rng, today=(today.year, today.month, today.day), surname="DZHURAEV", given_names="BAKHTIYOR",
+                               nationality="TJK", document_number="409871234", birth_date="900905", expiry_date=future)
+    expired = random_document(rng, today=(today.year, today.month, today.day), surname="KARIMOVA", given_names="ZARINA",
+                              nationality="UZB", document_number="AB1234567", birth_date="990214",
+                              expiry_date=_yymmdd(today - dt.timedelta(days=120)), sex="F")
+    bad = list(clean.lines)
+    bad[1] = bad[1][:19] + str((int(bad[1][19]) + 3) % 10) + bad[1][20:]  # a birth-date check digit misread
+    return [
+        ("Tajik passport, no record in the list", "no_record", clean.lines),
+        ("Document-key match: nationality, passport number and birth date are on the list", "strong", strong.lines),
+        ("Name-variant match: the list's Ҷӯраев Баҳтиёр vs the passport's DZHURAEV BAKHTIYOR", "possible", possible.lines),
+        ("Expired Uzbek passport, no record: extra advice", "no_record", expired.lines),
+        ("Unreadable read (a check digit does not match)", "read_failed", bad),
+    ]
+
+
+def prepare_state(work: Path, today: dt.date) -> Path:
+    """Builds, signs and installs the demo list; returns the kiosk's state directory."""
+    from firmware.update import install, provision
+    from host_tools.listbuild.bundle import write_bundle
+    from host_tools.listbuild.csvinput import read_list
+    from host_tools.signing import make_demo_repository
+
+    list_date = today - dt.timedelta(days=22)
+    result = read_list(DEMO_CSV.encode("utf-8"), "demo-list.csv", list_date)
+    if result.errors:
+        raise RuntimeError("demo list has bad rows: %s" % "; ".join(str(e) for e in result.errors))
+    bundle = work / "bundle"
+    write_bundle(result.entries, bundle, list_version=int(list_date.strftime("%Y%m%d")), list_date=list_date,
+                 valid_until=list_date + dt.timedelta(days=200), deployment="safar-demo", fp_rate=1e-4)
+    repo, root_json = make_demo_repository(work / "signing", bundle, deployment="safar-demo")
+    state = work / "state"
+    provision(state, root_json)
+    install(state, repo)
+    return state
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.shots: list[tuple[Screen, Path, str]] = []
+        self.caption = ""
+
+
+def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Path, str]]:
+    from kiosk_ui.display import PngDisplay
+    from kiosk_ui.render import Renderer
+
+    today = dt.date.today()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="safar-demo-") as tmp:
+        work = Path(tmp)
+        print("demo: building, signing and installing the demo list ...", flush=True)
+        state = prepare_state(work, today)
+        config = KioskConfig.example()
+        display = PngDisplay(out, size)
+        rec = _Recorder()
+        scanner = EmulatedScanner(link=str(work / "scanner"))
+        print("demo: scanner emulator on %s (-> %s)" % (scanner.name, scanner.path), flush=True)
+        link = ScannerLink(scanner.name, today=lambda: (today.year, today.month, today.day), inter_byte_timeout=0.15)
+
+        def on_frame(screen: Screen, rendered: Any) -> None:
+            rec.shots.append((screen, display.frames[-1], rec.caption))
+
+        kiosk = Kiosk(config, link, InstalledList(state), display, Renderer(config), size, on_frame=on_frame,
+                      today=lambda: today, checks=lambda: _service_checks(state, scanner.name))
+
+        def settle(kind: str, frames: int, timeout: float = 5.0) -> None:
+            """Steps until a frame after the ``frames``-th shows ``kind``."""
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                kiosk.step(0.05)
+                if kiosk.state.kind == kind and kiosk.frames > frames:
+                    return
+            raise RuntimeError("demo: the kiosk did not reach the %s screen (it shows %s)" % (kind, kiosk.state.kind))
+
+        rec.caption = "Start: kiosk ready, waiting for a passport"
+        before = kiosk.frames
+        kiosk.refresh_list()
+        settle("idle", before)
+        for caption, expected, lines in demo_passports(today):
+            rec.caption = caption
+            before = kiosk.frames
+            # Paced like a reader at 9600 baud, from another thread: the kiosk shows
+            # "reading" while the frame arrives.
+            writer = threading.Thread(target=scanner.write, args=(encode(lines, "accessis"),),
+                                      kwargs={"split": 8, "delay": 0.008})
+            writer.start()
+            settle(expected, before)
+            writer.join()
+            print("demo: %-70s -> %s" % (caption[:70], expected), flush=True)
+            if expected == "strong":
+                rec.caption = "The same result after the traveller touched 'English'"
+                kiosk.press("lang:en")
+            rec.caption = "Back to the start screen ('done' touched): nothing of the traveller remains"
+            before = kiosk.frames
+            kiosk.press("done")
+            settle("idle", before)
+        for n in (2, 3):
+            rec.caption = "Unreadable read number %d%s" % (n, ": now the kiosk asks for staff" if n == 3 else "")
+            before = kiosk.frames
+            scanner.send(demo_passports(today)[-1][2], "rte")
+            settle("read_failed", before)
+        rec.caption = "After the 'done' button"
+        before = kiosk.frames
+        kiosk.press("done")
+        settle("idle", before)
+        rec.caption = "Scanner unplugged: out of service"
+        before = kiosk.frames
+        scanner.unplug()
+        settle("out_of_service", before)
+        rec.caption = "Scanner plugged in again: back in service"
+        before = kiosk.frames
+        scanner.plug()
+        settle("idle", before)
+        rec.caption = "Service mode (technician)"
+        kiosk.press("service")
+        rec.caption = "Leaving service mode"
+        kiosk.press("service_exit")
+        link.close()
+        scanner.unplug()
+    write_index(out, rec.shots, size)
+    return rec.shots
+
+
+def _service_checks(state: Path, port: str) -> tuple[tuple[str, str, str], ...]:
+    from firmware.diag import run_all
+
+    return tuple((r.name, r.status, r.message) for r in run_all(state_dir=str(state), scanner_port=port))
+
+
+def write_index(out: Path, shots: list[tuple[Screen, Path, str]], size: tuple[int, int]) -> Path:
+    rows = []
+    for i, (screen, path, caption) in enumerate(shots, 1):
+        rows.append(
+            "<figure><img src='%s' width='%d' height='%d' alt='%s screen in %s'><figcaption>%d. <b>%s</b> (%s) — %s"
+            "</figcaption></figure>" % (html.escape(path.name), size[0] // 2, size[1] // 2, screen.kind, screen.lang,
+                                        i, screen.kind.replace("_", " "), screen.lang, html.escape(caption)))
+    page = ("<!doctype html><meta charset='utf-8'><title>Safar demo</title>"
+            "<style>body{font-family:sans-serif;margin:2em}figure{display:inline-block;margin:1em;vertical-align:top;"
+            "max-width:%dpx}img{border:1px solid #888}</style><h1>Safar demo: every screen the kiosk showed</h1>"
+            "<p>Generated %s. The people are made up. Screens are %dx%d; shown at half size.</p>%s"
+            % (size[0] // 2 + 20, dt.date.today().isoformat(), size[0], size[1], "\n".join(rows)))
+    index = out / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
 
 
 def main(argv: list[str]) -> int:
-    for name, spec in SPECIMENS.items():
-        doc = mrz.parse("\n".join(spec["lines"]), today=(2026, 11, 23))  # type: ignore[arg-type]
-        summary = {k: doc.to_dict()[k] for k in ("format", "valid", "document_number", "surname", "given_names", "checks")}
-        print(name, json.dumps(summary))
+    p = argparse.ArgumentParser(prog="safar demo", description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", type=Path, default=Path("demo-out"), help="folder for the PNG screens and index.html (default demo-out)")
+    p.add_argument("--size", default="1024x600", help="screen size WxH (default 1024x600)")
+    a = p.parse_args(argv)
+    try:
+        w, h = (int(v) for v in a.size.lower().split("x"))
+    except ValueError:
+        p.error("--size must be WIDTHxHEIGHT, e.g. 800x480")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    t0 = time.monotonic()
+    shots = run(a.out, (w, h))
+    print("demo: %d screens written to %s (open %s) in %.1f s"
+          % (len(shots), a.out, a.out / "index.html", time.monotonic() - t0))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

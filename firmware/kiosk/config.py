@@ -1,0 +1,152 @@
+"""The deployment's settings (contacts, hotline, official link, languages, scanner,
+display), read from a TOML file and validated completely at start: a kiosk that
+starts must not discover a missing hotline in front of a traveller.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("tg", "ru", "uz", "en")
+EXAMPLE = """\
+# Safar kiosk settings (see docs/kiosk.md)
+deployment = "safar-tj"
+languages = ["tg", "ru", "uz", "en"]   # offered on the screen, in this order
+default_language = "tg"                # for passports of other nationalities
+result_seconds = 20                    # a result returns to the start screen after this
+official_link = "https://migration.example.tj/ban-check"   # shown as a QR code
+hotline = "+992 37 000 00 00"
+
+[[contacts]]
+phone = "+992 37 000 00 01"
+name = { tg = "Хадамоти муҳоҷират", ru = "Служба миграции", uz = "Migratsiya xizmati", en = "Migration Service" }
+
+[scanner]
+port = "/dev/safar-scanner"            # or /dev/serial/by-id/usb-...
+settings = "9600,8N1"                  # 9600,7E1 for readers set to 7 data bits
+
+[display]
+backend = "framebuffer"                # or "png" (previews)
+device = "/dev/fb0"
+output = "/var/lib/safar/screens"      # png backend only
+size = [800, 480]                      # png backend only
+"""
+
+
+class ConfigError(Exception):
+    """``file``: the config file; ``key``: the setting (dotted path); ``line`` when known."""
+
+    def __init__(self, file: str, key: str | None, reason: str, line: int | None = None) -> None:
+        where = file + (":%d" % line if line else "") + (": %s" % key if key else "")
+        super().__init__("%s: %s" % (where, reason))
+        self.file, self.key, self.reason, self.line = file, key, reason, line
+
+
+class Contact:
+    __slots__ = ("name", "phone")
+
+    def __init__(self, name: dict[str, str], phone: str) -> None:
+        self.name = name
+        self.phone = phone
+
+
+class KioskConfig:
+    def __init__(self, data: dict[str, Any], file: str = "<config>") -> None:
+        self.file = file
+        d = dict(data)
+
+        def take(key: str, kind: type, default: Any = ..., section: dict[str, Any] | None = None, prefix: str = "") -> Any:
+            src = d if section is None else section
+            if key not in src:
+                if default is ...:
+                    raise ConfigError(file, prefix + key, "missing (required)")
+                return default
+            value = src.pop(key)
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise ConfigError(file, prefix + key, "must be %s, got %r" % (kind.__name__, value))
+            return value
+
+        self.deployment: str = take("deployment", str)
+        self.languages: tuple[str, ...] = tuple(take("languages", list, list(LANGUAGES)))
+        for lang in self.languages:
+            if lang not in LANGUAGES:
+                raise ConfigError(file, "languages", "unknown language %r (known: %s)" % (lang, ", ".join(LANGUAGES)))
+        if not self.languages:
+            raise ConfigError(file, "languages", "at least one language is needed")
+        self.default_language: str = take("default_language", str, self.languages[0])
+        if self.default_language not in self.languages:
+            raise ConfigError(file, "default_language", "%r is not among languages %s" % (self.default_language, list(self.languages)))
+        self.result_seconds: int = take("result_seconds", int, 20)
+        if not 3 <= self.result_seconds <= 300:
+            raise ConfigError(file, "result_seconds", "must be between 3 and 300, got %d" % self.result_seconds)
+        self.official_link: str = take("official_link", str)
+        if not self.official_link.startswith(("https://", "http://")) or len(self.official_link) > 200:
+            raise ConfigError(file, "official_link", "must be an http(s) address of at most 200 characters")
+        self.hotline: str = take("hotline", str)
+        self.contacts: list[Contact] = []
+        for i, c in enumerate(take("contacts", list, [])):
+            prefix = "contacts[%d]." % i
+            if not isinstance(c, dict):
+                raise ConfigError(file, "contacts[%d]" % i, "must be a table with name and phone")
+            c = dict(c)
+            phone = take("phone", str, section=c, prefix=prefix)
+            name = take("name", dict, section=c, prefix=prefix)
+            for lang in self.languages:
+                if not isinstance(name.get(lang), str) or not name[lang].strip():
+                    raise ConfigError(file, prefix + "name." + lang, "missing: every enabled language needs the contact's name")
+            if c:
+                raise ConfigError(file, prefix + sorted(c)[0], "unknown setting")
+            self.contacts.append(Contact({k: str(v) for k, v in name.items()}, phone))
+        scanner = dict(take("scanner", dict, {}))
+        self.scanner_port: str = take("port", str, "/dev/safar-scanner", scanner, "scanner.")
+        self.scanner_settings: str = take("settings", str, "9600,8N1", scanner, "scanner.")
+        from firmware.scanner.link import PortSettings
+
+        try:
+            PortSettings.parse(self.scanner_settings)
+        except ValueError as e:
+            raise ConfigError(file, "scanner.settings", str(e))
+        if scanner:
+            raise ConfigError(file, "scanner." + sorted(scanner)[0], "unknown setting")
+        display = dict(take("display", dict, {}))
+        self.display_backend: str = take("backend", str, "framebuffer", display, "display.")
+        if self.display_backend not in ("framebuffer", "png"):
+            raise ConfigError(file, "display.backend", "must be framebuffer or png, got %r" % self.display_backend)
+        self.display_device: str = take("device", str, "/dev/fb0", display, "display.")
+        self.display_output: str = take("output", str, "/var/lib/safar/screens", display, "display.")
+        size = take("size", list, [800, 480], display, "display.")
+        if len(size) != 2 or not all(isinstance(v, int) and 240 <= v <= 4096 for v in size):
+            raise ConfigError(file, "display.size", "must be [width, height] in pixels, got %r" % (size,))
+        self.display_size: tuple[int, int] = (size[0], size[1])
+        if display:
+            raise ConfigError(file, "display." + sorted(display)[0], "unknown setting")
+        if d:
+            raise ConfigError(file, sorted(d)[0], "unknown setting")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "KioskConfig":
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            raise ConfigError(str(path), None, "cannot read: %s" % (e.strerror or e))
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise ConfigError(str(path), None, "not UTF-8 at byte %d" % e.start)
+        except tomllib.TOMLDecodeError as e:
+            line = None
+            msg = str(e)
+            if "(at line " in msg:
+                try:
+                    line = int(msg.split("(at line ")[1].split(",")[0])
+                except ValueError:
+                    pass
+            raise ConfigError(str(path), None, "not valid TOML: %s" % msg, line)
+        return cls(data, str(path))
+
+    @classmethod
+    def example(cls) -> "KioskConfig":
+        return cls(tomllib.loads(EXAMPLE), "<example>")

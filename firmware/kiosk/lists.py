@@ -1,0 +1,36 @@
+"""The kiosk's view of the installed list, through ``firmware.update.installed``:
+only a verified list is ever matched against."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from firmware.kiosk.state import ListStatus
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+class InstalledList:
+    """A ``ListSource`` for ``Kiosk``: (status, BanList or None)."""
+
+    def __init__(self, state_dir: str | Path) -> None:
+        self.state_dir = Path(state_dir)
+
+    def __call__(self, today: dt.date) -> tuple[ListStatus, Any]:
+        from firmware.update import installed
+
+        now = dt.datetime.combine(today, dt.time(12, 0), tzinfo=dt.timezone.utc)
+        current = installed(self.state_dir, now=now)
+        list_date, valid_until = _iso(current.list_date), _iso(current.valid_until)
+        if current.banlist is not None:
+            return ListStatus(True, list_date, valid_until), current.banlist
+        reason = current.reason or "no list installed"
+        if "expired" in reason and valid_until:
+            return ListStatus(False, list_date, valid_until, (("list_expired", valid_until[:10]),)), None
+        return ListStatus(False, list_date, valid_until, (("no_list", None),)), None

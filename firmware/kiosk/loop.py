@@ -1,0 +1,160 @@
+"""The kiosk's imperative shell: scanner events, input, the list and the clock in;
+frames out. Each part is passed in, so tests and the demo run this same loop with
+a pty scanner, a PNG display and a temp state directory.
+
+Privacy: a scanned document is matched and reduced to (match kind, ban end year,
+nationality, passport validity) inside ``_on_document``; the document object is
+dropped there and nothing about it is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any, Callable, Protocol
+
+from firmware.kiosk.config import KioskConfig
+from firmware.kiosk.screen import Screen
+from firmware.kiosk.state import KioskState, ListStatus
+from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
+
+log = logging.getLogger("safar.kiosk")
+
+LIST_RECHECK_SECONDS = 60.0
+
+
+class Display(Protocol):
+    def show(self, image: Any, name: str = ...) -> Any: ...
+
+
+class ListSource(Protocol):
+    """Returns (status, banlist or None); called at start and every minute."""
+
+    def __call__(self, today: dt.date) -> tuple[ListStatus, Any]: ...
+
+
+def passport_validity(expiry: Any, today: dt.date) -> tuple[str, str] | None:
+    """('expired' | 'expiring', ISO date) for a passport expired or within 6 months."""
+    if expiry is None or expiry.year is None or expiry.month is None or expiry.day is None:
+        return None
+    try:
+        end = dt.date(expiry.year, expiry.month, expiry.day)
+    except ValueError:
+        return None
+    if end < today:
+        return ("expired", end.isoformat())
+    six = today.replace(day=1) + dt.timedelta(days=31 * 6)
+    if end < six.replace(day=min(today.day, 28)):
+        return ("expiring", end.isoformat())
+    return None
+
+
+class Kiosk:
+    def __init__(
+        self,
+        config: KioskConfig,
+        link: Any,
+        list_source: ListSource,
+        display: Display,
+        renderer: Any,
+        size: tuple[int, int],
+        inputs: Any = None,
+        translator: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+        today: Callable[[], dt.date] = dt.date.today,
+        on_frame: Callable[[Screen, Any], None] | None = None,
+        checks: Callable[[], tuple[tuple[str, str, str], ...]] | None = None,
+    ) -> None:
+        self.config = config
+        self.link = link
+        self.list_source = list_source
+        self.display = display
+        self.renderer = renderer
+        self.size = size
+        self.inputs = inputs
+        self.translator = translator
+        self.clock = clock
+        self.today = today
+        self.on_frame = on_frame
+        self.checks = checks
+        self.state = KioskState(config.languages, config.default_language, config.result_seconds)
+        self.banlist: Any = None
+        self._list_checked = -1e9
+        self._shown: Screen | None = None
+        self._buttons: list[Any] = []
+        self.frames = 0
+        self.scans = 0
+
+    def refresh_list(self) -> None:
+        now = self.clock()
+        self._list_checked = now
+        status, banlist = self.list_source(self.today())
+        if banlist is not self.banlist and self.banlist is not None and hasattr(self.banlist, "close"):
+            self.banlist.close()
+        self.banlist = banlist
+        self.state.set_list(status, now)
+        if not status.usable:
+            log.warning("no usable list: %s", ", ".join(r for r, _ in status.reasons))
+
+    def step(self, timeout: float = 0.1) -> None:
+        """One turn: wait up to ``timeout`` for the scanner, then input, clock, screen."""
+        if self.clock() - self._list_checked >= LIST_RECHECK_SECONDS:
+            self.refresh_list()
+        for event in self.link.read_events(timeout):
+            self._on_event(event)
+        if self.state.kind == "idle" and not self.link.decoder.idle:
+            self.state.reading(self.clock())
+        if self.inputs is not None and self.translator is not None:
+            self.translator.current_language = self.state.lang
+            for action in self.translator.feed(self.inputs.read(), self._buttons):
+                self.press(action)
+        self.state.tick(self.clock())
+        self.draw()
+
+    def press(self, action: str) -> None:
+        if action == "service" and self.checks is not None:
+            self.state.set_checks(self.checks())
+        self.state.press(action, self.clock())
+        self.draw()
+
+    def draw(self) -> None:
+        screen = self.state.screen()
+        if screen == self._shown:
+            return
+        rendered = self.renderer.render(screen, self.size)
+        self._buttons = rendered.buttons
+        self.display.show(rendered.image, screen.kind + "-" + screen.lang)
+        self._shown = screen
+        self.frames += 1
+        if self.on_frame is not None:
+            self.on_frame(screen, rendered)
+
+    # -- events ------------------------------------------------------------------------
+
+    def _on_event(self, event: Any) -> None:
+        now = self.clock()
+        if isinstance(event, ScannerAvailable):
+            self.state.set_scanner(True, now)
+        elif isinstance(event, ScannerUnavailable):
+            self.state.set_scanner(False, now)
+        elif isinstance(event, ReadFailed):
+            self.scans += 1
+            self.state.read_failed(now)
+        elif isinstance(event, DocumentRead):
+            self.scans += 1
+            self._on_document(event)
+
+    def _on_document(self, event: DocumentRead) -> None:
+        today = self.today()
+        if self.banlist is not None and self.banlist.expired(today):
+            self.refresh_list()
+        if self.banlist is None:
+            return
+        doc = event.document
+        match = self.banlist.match(doc, today)
+        passport = passport_validity(doc.expiry_date, today)
+        nationality = doc.nationality
+        del doc, event  # nothing of the document outlives this call
+        ban_end = str(match.ban_end_year) if match.ban_end_year else None
+        self.state.scanned(match.kind, ban_end, nationality, passport, self.clock())

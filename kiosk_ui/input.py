@@ -1,0 +1,96 @@
+"""Touch and buttons: evdev events in, kiosk actions out ('lang:tg', 'done', ...).
+
+``EventTranslator`` is pure (Linux input events as (type, code, value) tuples plus
+the buttons of the frame on screen); ``EvdevInput`` reads real devices with
+python-evdev. Tests feed recorded sequences to the translator.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from kiosk_ui.render import Button
+
+EV_SYN, EV_KEY, EV_ABS = 0, 1, 3
+ABS_X, ABS_Y, ABS_MT_POSITION_X, ABS_MT_POSITION_Y = 0, 1, 53, 54
+BTN_TOUCH = 330
+# Hardware buttons on the kiosk front (wired to GPIO keys or a USB keypad).
+KEY_ENTER, KEY_SPACE, KEY_F1, KEY_F2, KEY_F3, KEY_F4, KEY_L = 28, 57, 59, 60, 61, 62, 38
+
+
+class EventTranslator:
+    def __init__(self, languages: Sequence[str], screen_size: tuple[int, int],
+                 abs_range: tuple[int, int] | None = None) -> None:
+        """``abs_range``: the touch panel's (max_x, max_y); None when it reports pixels."""
+        self.languages = list(languages)
+        self.screen_size = screen_size
+        self.abs_range = abs_range
+        self._x = self._y = 0
+        self._touching = False
+        self.current_language = self.languages[0]
+
+    def feed(self, events: Iterable[tuple[int, int, int]], buttons: Sequence[Button]) -> list[str]:
+        actions: list[str] = []
+        for etype, code, value in events:
+            if etype == EV_ABS and code in (ABS_X, ABS_MT_POSITION_X):
+                self._x = value
+            elif etype == EV_ABS and code in (ABS_Y, ABS_MT_POSITION_Y):
+                self._y = value
+            elif etype == EV_KEY and code == BTN_TOUCH:
+                if value == 1:
+                    self._touching = True
+                elif value == 0 and self._touching:
+                    # Act on release, where the finger left: a slide off a button cancels.
+                    self._touching = False
+                    x, y = self._pixel()
+                    for b in buttons:
+                        if b.contains(x, y):
+                            actions.append(b.action)
+                            break
+            elif etype == EV_KEY and value == 1:
+                if code in (KEY_ENTER, KEY_SPACE):
+                    actions.append("done")
+                elif KEY_F1 <= code <= KEY_F4 and code - KEY_F1 < len(self.languages):
+                    actions.append("lang:" + self.languages[code - KEY_F1])
+                elif code == KEY_L:
+                    i = self.languages.index(self.current_language) if self.current_language in self.languages else -1
+                    actions.append("lang:" + self.languages[(i + 1) % len(self.languages)])
+            if actions and actions[-1].startswith("lang:"):
+                self.current_language = actions[-1][5:]
+        return actions
+
+    def _pixel(self) -> tuple[int, int]:
+        if self.abs_range is None:
+            return self._x, self._y
+        w, h = self.screen_size
+        return self._x * (w - 1) // max(1, self.abs_range[0]), self._y * (h - 1) // max(1, self.abs_range[1])
+
+
+class EvdevInput:
+    """Non-blocking reads from the kiosk's input devices (touch panel, keypad)."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        import evdev
+
+        self.devices = [evdev.InputDevice(p) for p in paths]
+
+    def touch_range(self) -> tuple[int, int] | None:
+        for dev in self.devices:
+            caps: dict[int, Any] = dict(dev.capabilities().get(EV_ABS, []))  # type: ignore[arg-type]
+            if ABS_X in caps and ABS_Y in caps:
+                return caps[ABS_X].max, caps[ABS_Y].max
+        return None
+
+    def read(self) -> list[tuple[int, int, int]]:
+        out: list[tuple[int, int, int]] = []
+        for dev in self.devices:
+            try:
+                for e in dev.read():
+                    out.append((e.type, e.code, e.value))
+            except BlockingIOError:
+                continue
+        return out
+
+    def close(self) -> None:
+        for dev in self.devices:
+            dev.close()

@@ -1,0 +1,403 @@
+"""The kiosk: state machine, framebuffer and PNG back-ends, input, config, the real
+loop over a pty with a signed installed list, privacy, systemd notify, and the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
+from firmware.kiosk.lists import InstalledList
+from firmware.kiosk.loop import Kiosk, passport_validity
+from firmware.kiosk.state import READING_SECONDS, KioskState, ListStatus
+from firmware.kiosk.systemd import Notifier
+from firmware.scanner.link import ScannerLink
+from host_tools.fake_documents import random_document
+from host_tools.scanner_emulator import EmulatedScanner
+from kiosk_ui.display import DisplayError, FramebufferDisplay, FramebufferFormat, PngDisplay
+from kiosk_ui.input import BTN_TOUCH, EV_ABS, EV_KEY, EV_SYN, KEY_ENTER, KEY_F2, KEY_L, EventTranslator
+from kiosk_ui.render import Button, Renderer
+
+TODAY = dt.date(2026, 11, 23)
+OK = ListStatus(True, "2026-11-01", "2027-05-20")
+
+
+def machine() -> KioskState:
+    k = KioskState(("tg", "ru", "uz", "en"), "tg", 20)
+    k.set_list(OK, 0)
+    k.set_scanner(True, 0)
+    return k
+
+
+# -- state machine ---------------------------------------------------------------------
+
+
+def test_idle_result_timeout_back_to_idle_in_default_language() -> None:
+    k = machine()
+    assert k.screen().kind == "idle"
+    k.reading(1)
+    assert k.screen().kind == "reading"
+    k.scanned("strong", "2031", "RUS", None, 2)
+    s = k.screen()
+    assert (s.kind, s.lang, s.ban_end, s.list_date) == ("strong", "ru", "2031", "2026-11-01")
+    k.tick(21.9)
+    assert k.screen().kind == "strong"
+    k.tick(22.0)
+    s = k.screen()
+    assert (s.kind, s.lang, s.ban_end) == ("idle", "tg", None)
+
+
+def test_language_switch_restarts_the_timeout_and_done_ends_early() -> None:
+    k = machine()
+    k.scanned("possible", None, "UZB", ("expired", "2025-01-01"), 0)
+    assert k.screen().lang == "uz" and k.screen().passport == ("expired", "2025-01-01")
+    k.press("lang:en", 15)
+    k.tick(30)
+    assert k.screen().kind == "possible" and k.screen().lang == "en"
+    k.press("done", 31)
+    assert k.screen().kind == "idle" and k.screen().passport is None and k.screen().lang == "tg"
+    k.press("lang:xx", 32)  # not enabled: ignored
+    assert k.screen().lang == "tg"
+
+
+def test_unknown_nationality_reads_in_english_or_the_default() -> None:
+    k = machine()
+    k.scanned("none", None, "GBR", None, 0)
+    assert k.screen().lang == "en"
+    k2 = KioskState(("tg", "ru"), "ru", 20)
+    k2.set_list(OK, 0)
+    k2.set_scanner(True, 0)
+    k2.scanned("none", None, "GBR", None, 0)
+    assert k2.screen().lang == "ru"
+
+
+def test_repeated_read_failures_ask_for_staff_and_a_good_read_resets() -> None:
+    k = machine()
+    for n in (1, 2, 3):
+        k.read_failed(n)
+        assert k.screen().failures == n
+    k.press("done", 4)
+    k.read_failed(5)
+    assert k.screen().failures == 4
+    k.scanned("none", None, "TJK", None, 6)
+    k.tick(27)
+    k.read_failed(28)
+    assert k.screen().failures == 1
+
+
+def test_reading_without_a_zone_returns_to_idle() -> None:
+    k = machine()
+    k.reading(0)
+    k.tick(READING_SECONDS + 0.1)
+    assert k.screen().kind == "idle"
+
+
+def test_out_of_service_for_no_list_expired_list_and_missing_scanner() -> None:
+    k = KioskState(("tg", "ru", "uz", "en"), "tg", 20)
+    assert k.screen().kind == "out_of_service"
+    k.set_list(OK, 0)
+    assert k.screen().reasons == (("scanner_missing", None),)
+    k.set_scanner(True, 0)
+    assert k.screen().kind == "idle"
+    k.scanned("strong", None, "TJK", None, 1)
+    k.set_list(ListStatus(False, "2026-11-01", "2027-05-20", (("list_expired", "2027-05-20"),)), 2)
+    s = k.screen()
+    assert s.kind == "out_of_service" and s.reasons == (("list_expired", "2027-05-20"),) and s.ban_end is None
+    k.scanned("strong", None, "TJK", None, 3)  # no list: a scan changes nothing
+    assert k.screen().kind == "out_of_service"
+    k.set_list(OK, 4)
+    assert k.screen().kind == "idle"
+
+
+def test_service_mode_enter_and_leave() -> None:
+    k = machine()
+    k.set_checks((("clock", "warn", "Not synchronised."),))
+    k.press("service", 0)
+    assert k.screen().kind == "service" and k.screen().checks[0][0] == "clock"
+    k.scanned("strong", None, "TJK", None, 1)
+    assert k.screen().kind == "service"
+    k.press("service_exit", 2)
+    assert k.screen().kind == "idle"
+
+
+def test_passport_validity() -> None:
+    class D:
+        def __init__(self, y: int | None, m: int | None, d: int | None) -> None:
+            self.year, self.month, self.day = y, m, d
+
+    assert passport_validity(D(2026, 11, 22), TODAY) == ("expired", "2026-11-22")
+    assert passport_validity(D(2027, 3, 1), TODAY) == ("expiring", "2027-03-01")
+    assert passport_validity(D(2027, 7, 1), TODAY) is None
+    assert passport_validity(D(2027, None, None), TODAY) is None
+
+
+# -- display and input -----------------------------------------------------------------
+
+
+def fake_fb(root: Path, w: int, h: int, bpp: int, stride: int) -> Path:
+    sysfs = root / "sys/class/graphics/fb0"
+    sysfs.mkdir(parents=True)
+    (sysfs / "virtual_size").write_text("%d,%d\n" % (w, h))
+    (sysfs / "bits_per_pixel").write_text("%d\n" % bpp)
+    (sysfs / "stride").write_text("%d\n" % stride)
+    dev = root / "fb0"
+    dev.write_bytes(b"\x00" * stride * h)
+    return dev
+
+
+@pytest.mark.parametrize("bpp,stride", [(16, 64), (16, 80), (32, 128), (32, 160)])
+def test_framebuffer_formats_and_stride(tmp_path: Path, bpp: int, stride: int) -> None:
+    dev = fake_fb(tmp_path, 32, 8, bpp, stride)
+    fb = FramebufferDisplay(dev, sysfs_root=tmp_path)
+    img = Image.new("RGB", (32, 8), (255, 0, 0))
+    img.putpixel((1, 2), (0, 0, 255))
+    fb.show(img)
+    fb.close()
+    data = dev.read_bytes()
+    px = bpp // 8
+
+    def pixel(x: int, y: int) -> bytes:
+        return data[y * stride + x * px: y * stride + (x + 1) * px]
+
+    if bpp == 16:
+        assert pixel(0, 0) == (0xF800).to_bytes(2, "little") and pixel(1, 2) == (0x001F).to_bytes(2, "little")
+    else:
+        assert pixel(0, 0)[:3] == b"\x00\x00\xff" and pixel(1, 2)[:3] == b"\xff\x00\x00"  # B, G, R
+    assert data[32 * px: stride] == b"\x00" * (stride - 32 * px)  # the padding is left alone
+
+
+def test_framebuffer_errors_say_which_file(tmp_path: Path) -> None:
+    dev = fake_fb(tmp_path, 32, 8, 24, 96)
+    with pytest.raises(DisplayError, match="bits_per_pixel: 24 bits"):
+        FramebufferDisplay(dev, sysfs_root=tmp_path)
+    with pytest.raises(DisplayError, match="virtual_size"):
+        FramebufferFormat.read(tmp_path / "nowhere")
+
+
+def test_png_display_numbers_frames(tmp_path: Path) -> None:
+    d = PngDisplay(tmp_path / "out", (10, 10))
+    d.show(Image.new("RGB", (10, 10)), "idle-tg")
+    d.show(Image.new("RGB", (10, 10)), "strong-ru")
+    assert [p.name for p in d.frames] == ["0001-idle-tg.png", "0002-strong-ru.png"]
+    assert not list((tmp_path / "out").glob("*.tmp"))
+
+
+def test_recorded_touch_and_key_sequences() -> None:
+    buttons = [Button("lang:tg", (0, 400, 200, 480)), Button("done", (600, 400, 800, 480))]
+    t = EventTranslator(["tg", "ru", "uz", "en"], (800, 480), abs_range=(4095, 4095))
+    # A tap on "done" as a resistive panel reports it (raw 0..4095), then a slide off a button.
+    tap = [(EV_ABS, 0, 3600), (EV_ABS, 1, 3800), (EV_KEY, BTN_TOUCH, 1), (EV_SYN, 0, 0), (EV_KEY, BTN_TOUCH, 0), (EV_SYN, 0, 0)]
+    assert t.feed(tap, buttons) == ["done"]
+    slide = [(EV_ABS, 0, 100), (EV_ABS, 1, 3800), (EV_KEY, BTN_TOUCH, 1), (EV_ABS, 0, 2500), (EV_ABS, 1, 1000), (EV_KEY, BTN_TOUCH, 0)]
+    assert t.feed(slide, buttons) == []
+    keys = [(EV_KEY, KEY_F2, 1), (EV_KEY, KEY_F2, 0), (EV_KEY, KEY_L, 1), (EV_KEY, KEY_ENTER, 1)]
+    assert t.feed(keys, buttons) == ["lang:ru", "lang:uz", "done"]
+
+
+# -- config ----------------------------------------------------------------------------
+
+
+def test_config_errors_name_file_key_and_line(tmp_path: Path) -> None:
+    f = tmp_path / "kiosk.toml"
+    f.write_text(EXAMPLE.replace('uz = "Migratsiya xizmati", ', ""), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"kiosk.toml: contacts\[0\].name.uz: missing"):
+        KioskConfig.load(f)
+    f.write_text(EXAMPLE.replace("result_seconds = 20", "result_seconds = 2"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="result_seconds: must be between 3 and 300"):
+        KioskConfig.load(f)
+    f.write_text(EXAMPLE + "\nhotlne = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="hotlne: unknown setting"):
+        KioskConfig.load(f)
+    f.write_text(EXAMPLE.replace('hotline = "', 'hotline = '), encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        KioskConfig.load(f)
+    assert e.value.line == EXAMPLE.splitlines().index([x for x in EXAMPLE.splitlines() if x.startswith("hotline")][0]) + 1
+    f.write_text(EXAMPLE.replace('settings = "9600,8N1"', 'settings = "9600,9N1"'), encoding="utf-8")
+    with pytest.raises(ConfigError, match="scanner.settings"):
+        KioskConfig.load(f)
+    with pytest.raises(ConfigError, match="cannot read"):
+        KioskConfig.load(tmp_path / "missing.toml")
+
+
+def test_kiosk_command_reports_a_bad_config(tmp_path: Path) -> None:
+    f = tmp_path / "kiosk.toml"
+    f.write_text("deployment = \n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "firmware.cli", "kiosk", "--config", str(f)], capture_output=True, text=True)
+    assert p.returncode == 1 and "kiosk.toml:1" in p.stderr and "not valid TOML" in p.stderr
+
+
+# -- systemd -----------------------------------------------------------------------------
+
+
+def test_sd_notify_ready_and_watchdog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = str(tmp_path / "notify")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(path)
+    server.settimeout(2)
+    monkeypatch.setenv("WATCHDOG_USEC", "2000000")
+    n = Notifier(path)
+    n.ready("idle")
+    assert server.recv(100) == b"READY=1\nSTATUS=idle"
+    n.ping()
+    assert server.recv(100) == b"WATCHDOG=1"
+    n.ping()  # within the interval: nothing sent
+    server.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        server.recv(100)
+    server.close()
+    assert Notifier("").send("READY=1") is False
+
+
+# -- the real loop ---------------------------------------------------------------------
+
+
+def signed_state(tmp_path: Path, people: list, list_date: dt.date = dt.date(2026, 11, 1)) -> Path:
+    from firmware.update import install, provision
+    from host_tools.listbuild.bundle import write_bundle
+    from host_tools.listbuild.csvinput import read_list
+    from host_tools.signing import make_demo_repository
+
+    rows = ["surname,given names,birth date,nationality,document number,ban end"]
+    for p in people:
+        b = p.birth_date
+        rows.append("%s,%s,%s.%s.19%s,%s,%s,01.06.2030" % (p.surname, p.given_names, b[4:], b[2:4], b[:2], p.nationality, p.document_number))
+    entries = read_list("\n".join(rows).encode(), "people.csv", list_date).entries
+    assert len(entries) == len(people)
+    write_bundle(entries, tmp_path / "bundle", list_version=1, list_date=list_date,
+                 valid_until=list_date + dt.timedelta(days=200), deployment="safar-demo", fp_rate=1e-4)
+    repo, root = make_demo_repository(tmp_path / "signing", tmp_path / "bundle")
+    state = tmp_path / "state"
+    provision(state, root)
+    install(state, repo, now=TODAY)
+    return state
+
+
+class Run:
+    def __init__(self, tmp_path: Path, state: Path, size: tuple[int, int] = (800, 480)) -> None:
+        self.scanner = EmulatedScanner(link=str(tmp_path / "scanner"))
+        config = KioskConfig.example()
+        # Frames go beside the state directory: a real kiosk writes them to the framebuffer.
+        self.display = PngDisplay(tmp_path / "screens", size)
+        self.screens: list = []
+        self.link = ScannerLink(self.scanner.name, today=lambda: (2026, 11, 23), inter_byte_timeout=0.1)
+        self.kiosk = Kiosk(config, self.link, InstalledList(state), self.display, Renderer(config), size,
+                           today=lambda: TODAY, on_frame=lambda s, r: self.screens.append(s))
+        self.kiosk.refresh_list()
+
+    def until(self, kind: str | tuple[str, ...], timeout: float = 5.0) -> None:
+        start = len(self.screens)
+        deadline = time.monotonic() + timeout
+        kinds = (kind,) if isinstance(kind, str) else kind
+        while time.monotonic() < deadline:
+            self.kiosk.step(0.02)
+            if any(s.kind in kinds for s in self.screens[start:]):
+                return
+        raise AssertionError("no %s screen; saw %s" % (kind, [s.kind for s in self.screens[start:]]))
+
+    def close(self) -> None:
+        self.link.close()
+        self.scanner.unplug()
+
+
+def test_loop_over_a_pty_with_a_signed_list(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    banned = random_document(rng, today=(2026, 11, 23), nationality="TJK")
+    state = signed_state(tmp_path, [banned])
+    run = Run(tmp_path, state)
+    try:
+        run.until("idle")
+        run.scanner.send(banned.lines, "rte")
+        run.until("strong")
+        assert run.screens[-1].ban_end == "2030" and run.screens[-1].lang == "tg"
+        run.kiosk.press("done")
+        assert run.screens[-1].kind == "idle"
+        # Same person, renewed passport (new number), name spelled with KH for Ҳ/Х: a name match.
+        renewed = random_document(rng, today=(2026, 11, 23), surname=banned.surname.replace("H", "KH", 1) if "H" in banned.surname else banned.surname,
+                                  given_names=banned.given_names, birth_date=banned.birth_date, nationality="TJK",
+                                  document_number="999888777")
+        run.scanner.send(renewed.lines, "plain")
+        run.until("possible")
+        run.kiosk.press("done")
+        stranger = random_document(rng, today=(2026, 11, 23), nationality="UZB", surname="TESTOV", expiry_date="250101")
+        run.scanner.send(stranger.lines, "accessis")
+        run.until("no_record")
+        assert run.screens[-1].passport == ("expired", "2025-01-01") and run.screens[-1].lang == "uz"
+        l2 = stranger.lines[1]
+        run.scanner.send([stranger.lines[0], l2[:19] + str((int(l2[19]) + 3) % 10) + l2[20:]], "accessis")
+        run.until("read_failed")
+        run.scanner.unplug()
+        run.until("out_of_service")
+        run.scanner.plug()
+        run.until("idle")
+    finally:
+        run.close()
+
+
+def test_no_installed_list_is_out_of_service(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    run = Run(tmp_path, state)
+    try:
+        run.until("out_of_service")
+        assert ("no_list", None) in run.screens[-1].reasons
+    finally:
+        run.close()
+
+
+def test_privacy_1000_passports_leave_nothing_in_state_or_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    rng = random.Random(1000)
+    people = [random_document(rng, today=(2026, 11, 23), fmt=rng.choice(["TD1", "TD3"])) for _ in range(1000)]
+    state = signed_state(tmp_path, people[::10])
+    caplog.set_level(logging.DEBUG)
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        run = Run(tmp_path, state, size=(480, 320))
+        try:
+            run.until("idle")
+            for p in people:
+                run.scanner.send(p.lines, "plain")
+                # A stranger may hit a false positive (about 1 in 2,000 here), never a listed person a miss.
+                run.until(("no_record", "possible", "strong") if p not in people[::10] else "strong")
+                run.kiosk.press("done")
+        finally:
+            run.close()
+    assert run.kiosk.scans == 1000
+    assert sum(s.kind == "strong" for s in run.screens) >= 100
+    blobs = [caplog.text.encode(), out.getvalue().encode(), err.getvalue().encode()]
+    for path in state.rglob("*"):
+        if path.is_file():
+            blobs.append(path.read_bytes())
+    haystack = b"\n".join(blobs)
+    for p in people:
+        b = p.birth_date
+        for secret in (p.document_number, p.lines[0][5:25], p.lines[-1][:15], "%s.%s.19%s" % (b[4:], b[2:4], b[:2]),
+                       "%s%s" % (p.surname, p.given_names)):
+            assert secret.encode() not in haystack, "found personal data of a scanned passport"
+        assert ("|" + b).encode() not in haystack  # a key string
+
+
+def test_demo_command_end_to_end(tmp_path: Path) -> None:
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "firmware.cli", "demo", "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert time.monotonic() - t0 < 120
+    names = sorted(x.name for x in (tmp_path / "out").glob("*.png"))
+    kinds = {n.split("-")[1] for n in names}
+    assert {"idle", "reading", "no_record", "strong", "possible", "read_failed", "out_of_service", "service"} <= kinds
+    index = (tmp_path / "out" / "index.html").read_text("utf-8")
+    assert all(n in index for n in names)
+    # The demo's expired passport gets the extra advice on its result screen.
+    assert "Expired Uzbek passport" in index
