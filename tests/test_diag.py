@@ -604,3 +604,37 @@ def test_remote_unreachable_exit_3(pty_port: str, capsys: pytest.CaptureFixture[
 def test_handle_request() -> None:
     assert cli.handle_request(b"  \r", DiagContext(root="/nonexistent")) is None
     assert cli.handle_request(b"HELLO", DiagContext(root="/nonexistent")) == b"ERR unknown request\n"
+
+
+# -- with the signed install (firmware.update) ------------------------------------------
+
+def _signed_state(tmp_path: Path) -> Path:
+    from firmware.update import install as signed_install, provision
+    from host_tools.listbuild.bundle import write_bundle
+    from host_tools.listbuild.csvinput import read_list
+    from host_tools.signing import make_demo_repository
+
+    entries = read_list("Қодиров,Ҷамшед,,14.03.1990,TJK,400123456,01.06.2029\n".encode(), "l.csv", dt.date(2026, 11, 1)).entries
+    write_bundle(entries, tmp_path / "b", list_version=20261101, list_date=dt.date(2026, 11, 1),
+                 valid_until=dt.date(2027, 5, 20), deployment="safar-demo", fp_rate=1e-4)
+    repo, root = make_demo_repository(tmp_path / "sign", tmp_path / "b")
+    state = tmp_path / "state"
+    provision(state, root)
+    signed_install(state, repo, now=dt.date(2026, 11, 23))
+    return state
+
+
+def test_list_signed_passes_with_its_signers(tmp_path: Path) -> None:
+    state = _signed_state(tmp_path)
+    r = C.check_list(ctx(tmp_path, state))
+    assert r.status == "pass", r.message
+    assert r.details["signature"] == "verified" and len(r.details["signed_by"]) == 2
+    assert "signed by" in r.message
+    r = C.check_list(ctx(tmp_path, state, clock=lambda: dt.datetime(2027, 5, 21, tzinfo=UTC)))
+    assert r.status == "fail" and "expired" in r.message
+
+
+def test_clock_behind_the_signed_time_floor_fails(tmp_path: Path) -> None:
+    state = _signed_state(tmp_path)
+    r = C.check_clock(ctx(tmp_path, state, clock=lambda: dt.datetime(2026, 10, 1, tzinfo=UTC)))
+    assert r.status == "fail" and "behind" in r.message and r.details["floor"].startswith("2026-11-01")

@@ -11,6 +11,7 @@ when the root is the real "/" and the file-based source is missing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import glob
 import os
 import shutil
@@ -321,13 +322,16 @@ def _sentence(parts: list[str]) -> str:
 def check_list(ctx: DiagContext) -> CheckResult:
     """The installed ban list: opens, matches its manifest, passes its self-test, and its dates.
 
-    The bundle signature belongs to firmware.update (issue 5), which does not exist
-    yet; until it does, this check reads the list directly and says plainly that
-    the signature was not checked, so the best it reports is a warning.
+    With a trusted root in the state directory the list is checked the way the kiosk
+    uses it (``firmware.update.installed``: signatures, deployment, hashes, self-test,
+    expiry against the time floor). Without one, the list is read directly and the
+    report says plainly that its signature was not checked, so its best is a warning.
     """
     from firmware.banlist import BanList, BundleError
 
     name = "list"
+    if (ctx.state_dir / "trust" / "root.json").exists():
+        return _check_signed_list(ctx)
     directory = ctx.state_dir / "list" / "current"
     details: dict[str, Any] = {"directory": str(directory), "signature": "unknown"}
     if not directory.is_dir():
@@ -369,6 +373,33 @@ def check_list(ctx: DiagContext) -> CheckResult:
                        f"{manifest.records} records, self-test passed." + unsigned, details)
 
 
+def _check_signed_list(ctx: DiagContext) -> CheckResult:
+    from firmware.update import installed
+
+    name = "list"
+    now = ctx.now()
+    with installed(ctx.state_dir, now=now, verify_hashes=True) as inst:
+        details: dict[str, Any] = {"signature": "verified" if inst.banlist is not None else "not usable",
+                                   "signed_by": list(inst.signed_by), "list_version": inst.list_version,
+                                   "list_date": inst.list_date.isoformat() if inst.list_date else None,
+                                   "valid_until": inst.valid_until.isoformat() if inst.valid_until else None,
+                                   "deployment": inst.deployment, "root_version": inst.root_version}
+        if inst.banlist is None:
+            return CheckResult(name, FAIL, "No usable list: %s. Install a current signed list." % inst.reason, details)
+        records = inst.banlist.manifest.records
+    assert inst.list_date is not None and inst.valid_until is not None
+    age_days = (now.date() - inst.list_date).days
+    details["age_days"] = age_days
+    label = "List version %s of %s, signed by %s" % (inst.list_version, inst.list_date.isoformat(), ", ".join(inst.signed_by))
+    if inst.warning:
+        return CheckResult(name, WARN, "%s: %s" % (label, inst.warning), details)
+    if age_days > LIST_CYCLE_DAYS:
+        return CheckResult(name, WARN, "%s, is %d days old, past the six-month cycle; a newer list should exist "
+                           "(valid until %s)." % (label, age_days, inst.valid_until.isoformat()), details)
+    return CheckResult(name, PASS, "%s, %d days old, valid until %s, %d records, self-test passed."
+                       % (label, age_days, inst.valid_until.isoformat(), records), details)
+
+
 # -- clock ----------------------------------------------------------------------
 
 def parse_time_floor(text: str) -> dt.datetime | None:
@@ -399,8 +430,16 @@ def check_clock(ctx: DiagContext) -> CheckResult:
             details["ntp_source"] = "timedatectl"
     details["ntp_synchronized"] = synced
 
-    floor_path = ctx.state_dir / "time-floor"
+    floor_path = ctx.state_dir / "trust" / "floors.json"  # written by firmware.update
     floor_text = _read(floor_path)
+    if floor_text is not None:
+        try:
+            floor_text = str(json.loads(floor_text)["time_floor"])
+        except (ValueError, KeyError, TypeError):
+            pass
+    else:
+        floor_path = ctx.state_dir / "time-floor"
+        floor_text = _read(floor_path)
     floor = parse_time_floor(floor_text) if floor_text is not None else None
     details["floor"] = floor.isoformat() if floor else None
     if floor_text is not None and floor is None:

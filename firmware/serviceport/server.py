@@ -1,0 +1,235 @@
+"""The kiosk side of the service port: receive a repository over serial, resumably, then install it.
+
+Files land in ``<state>/incoming/<session>/`` (the session is named by the hash of the
+announced file list, so a technician who reconnects after a pulled cable resumes where
+the kiosk's files end). Each file's sha256 is checked when it is complete; the whole
+repository is then verified and installed by ``firmware.update.install`` exactly as
+from a USB stick. Names are confined to ``metadata/`` and ``targets/``; sizes and counts
+are bounded. Nothing received is logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from firmware.serviceport import protocol as p
+from firmware.serviceport.transport import Transport
+from firmware.update.errors import UpdateError
+from firmware.update.install import DEFAULT_STATE, install, installed
+
+NAME_RE = re.compile(r"^(metadata|targets)/[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
+MAX_FILES = 256
+MAX_TOTAL = 2 << 30
+INCOMING = "incoming"
+
+
+@dataclass
+class _File:
+    length: int
+    sha256: str
+    path: Path
+    size: int = 0
+    handle: BinaryIO | None = None
+    done: bool = False
+
+
+@dataclass
+class _Session:
+    id: str
+    directory: Path
+    files: dict[str, _File] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for f in self.files.values():
+            if f.handle is not None:
+                f.handle.close()
+                f.handle = None
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class ServicePort:
+    """Answers one technician at a time; ``poll`` reads once and handles whole frames."""
+
+    def __init__(self, transport: Transport, state_dir: Path | str,
+                 now: Callable[[], dt.datetime | dt.date | None] = lambda: None,
+                 max_total: int = MAX_TOTAL) -> None:
+        self.transport = transport
+        self.state = Path(state_dir)
+        self.now = now
+        self.max_total = max_total
+        self.decoder = p.Decoder()
+        self.session: _Session | None = None
+        self.results: list[dict[str, Any]] = []
+
+    # -- loop
+
+    def poll(self) -> int:
+        frames = self.decoder.feed(self.transport.read(4096))
+        for frame in frames:
+            for reply in self.handle(frame):
+                self.transport.write(reply)
+        return len(frames)
+
+    def serve(self, stop: threading.Event | None = None) -> None:
+        while stop is None or not stop.is_set():
+            self.poll()
+
+    # -- frames
+
+    def handle(self, frame: p.Frame) -> list[bytes]:
+        try:
+            if frame.type == p.HELLO:
+                return [p.encode_json(p.INFO, self._info())]
+            if frame.type == p.BEGIN:
+                return [p.encode_json(p.READY, self._begin(frame.json()))]
+            if frame.type == p.DATA:
+                return [p.encode_json(p.ACK, self._data(*p.unpack_data(frame.payload)))]
+            if frame.type == p.COMMIT:
+                return [p.encode_json(p.RESULT, self._commit())]
+            raise p.ProtocolError(f"unexpected {p.NAMES.get(frame.type, frame.type)} frame")
+        except p.ProtocolError as e:
+            return [p.encode_json(p.ERROR, {"reason": str(e)})]
+
+    def _info(self) -> dict[str, Any]:
+        with installed(self.state, self.now()) as inst:
+            return {"protocol": 1, "chunk": p.CHUNK, "deployment": inst.deployment,
+                    "list_version": inst.list_version, "root_version": inst.root_version,
+                    "ok": inst.banlist is not None, "reason": inst.reason}
+
+    def _begin(self, msg: dict[str, Any]) -> dict[str, Any]:
+        files = msg.get("files")
+        if not isinstance(files, list) or not 0 < len(files) <= MAX_FILES:
+            raise p.ProtocolError(f"BEGIN needs 1 to {MAX_FILES} files")
+        clean: list[tuple[str, int, str]] = []
+        for f in files:
+            if not isinstance(f, dict):
+                raise p.ProtocolError("BEGIN: a file entry is not an object")
+            name, length, sha = f.get("name"), f.get("length"), f.get("sha256")
+            if not isinstance(name, str) or not NAME_RE.match(name):
+                raise p.ProtocolError(f"BEGIN: file name {name!r} not allowed")
+            if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+                raise p.ProtocolError(f"BEGIN: bad length for {name}")
+            if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
+                raise p.ProtocolError(f"BEGIN: bad sha256 for {name}")
+            clean.append((name, length, sha))
+        clean.sort()
+        if len({name for name, _, _ in clean}) != len(clean):
+            raise p.ProtocolError("BEGIN: a file is listed twice")
+        if sum(length for _, length, _ in clean) > self.max_total:
+            raise p.ProtocolError(f"BEGIN: more than {self.max_total} bytes")
+        sid = hashlib.sha256(json.dumps(clean).encode()).hexdigest()[:24]
+        if self.session is not None:
+            self.session.close()
+        incoming = self.state / INCOMING
+        incoming.mkdir(parents=True, exist_ok=True)
+        for old in incoming.iterdir():  # one session at a time
+            if old.name != sid:
+                shutil.rmtree(old, ignore_errors=True)
+        session = _Session(sid, incoming / sid)
+        for name, length, sha in clean:
+            path = session.directory / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            entry = _File(length, sha, path)
+            if path.exists():
+                entry.size = path.stat().st_size
+                if entry.size > entry.length or (entry.size == entry.length and _sha256_file(path) != entry.sha256):
+                    path.unlink()
+                    entry.size = 0
+                entry.done = entry.size == entry.length
+            if entry.length == 0 and not path.exists():
+                path.touch()
+                entry.done = _sha256_file(path) == entry.sha256
+            session.files[name] = entry
+        self.session = session
+        return {"session": sid, "offsets": {n: f.size for n, f in session.files.items()}}
+
+    def _data(self, name: str, offset: int, data: bytes) -> dict[str, Any]:
+        if self.session is None or name not in self.session.files:
+            raise p.ProtocolError(f"DATA for {name!r} outside a session")
+        f = self.session.files[name]
+        if offset > f.size:  # a gap: tell the host where we are
+            return {"name": name, "offset": f.size}
+        if offset + len(data) > f.length:
+            raise p.ProtocolError(f"DATA past the announced length of {name}")
+        if f.handle is None:
+            f.handle = open(f.path, "r+b" if f.path.exists() else "w+b")
+        f.handle.seek(offset)
+        f.handle.write(data)
+        f.handle.truncate()
+        f.handle.flush()
+        f.size = offset + len(data)
+        f.done = False
+        restart = False
+        if f.size == f.length:
+            f.handle.close()
+            f.handle = None
+            if _sha256_file(f.path) == f.sha256:
+                f.done = True
+            else:  # only possible after a damaged resume: start the file again
+                f.path.unlink()
+                f.size = 0
+                restart = True
+        return {"name": name, "offset": f.size, "restart": restart}
+
+    def _commit(self) -> dict[str, Any]:
+        if self.session is None:
+            raise p.ProtocolError("COMMIT outside a session")
+        session = self.session
+        session.close()
+        missing = [f"{n} ({f.size} of {f.length})" for n, f in session.files.items() if not f.done]
+        if missing:
+            raise p.ProtocolError("COMMIT before every file arrived: " + ", ".join(missing))
+        try:
+            r = install(self.state, session.directory, self.now(), source_kind="serial")
+            result: dict[str, Any] = {"ok": True, **r.to_dict()}
+        except UpdateError as e:
+            result = {"ok": False, **e.to_dict()}
+        finally:
+            shutil.rmtree(session.directory, ignore_errors=True)
+            self.session = None
+        self.results.append(result)
+        return result
+
+
+def main(argv: list[str]) -> int:
+    """``python -m firmware.serviceport.server --port /dev/ttyGS0 [--state DIR]`` (a systemd unit)."""
+    ap = argparse.ArgumentParser(prog="safar serviceport", description=__doc__)
+    ap.add_argument("--port", required=True, help="serial device of the service port")
+    ap.add_argument("--baud", type=int, default=115200)
+    ap.add_argument("--state", type=Path, default=DEFAULT_STATE)
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    import serial
+    port = serial.Serial(args.port, args.baud, timeout=0.2)
+    print(f"service port on {args.port} at {args.baud} baud", file=sys.stderr)
+    try:
+        ServicePort(port, args.state).serve()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        port.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

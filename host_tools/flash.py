@@ -1,0 +1,154 @@
+"""``safar flash --port PORT REPOSITORY``: send a published list repository to a kiosk's service port.
+
+REPOSITORY is what ``safar bundle publish`` wrote (``metadata/`` + ``targets/``), or a
+folder holding ``SAFAR-LISTS/``. Every frame is checksummed; each DATA frame is
+acknowledged with the offset the kiosk has; after a pulled cable, running the same
+command again resumes where the kiosk's files end. The kiosk verifies and installs the
+list exactly as from a USB stick and answers with the result (exit 0 installed or
+unchanged, 1 refused or failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from firmware.serviceport import protocol as p
+from firmware.serviceport.transport import Transport
+from firmware.update.errors import UpdateError
+from firmware.update.install import find_repository
+
+
+class FlashError(Exception):
+    """The kiosk did not answer, or answered with an error."""
+
+
+def repository_files(repo: Path) -> list[dict[str, Any]]:
+    files = []
+    for sub in ("metadata", "targets"):
+        for path in sorted((repo / sub).iterdir()):
+            if not path.is_file() or path.name.endswith((".tmp", ".part")):
+                continue
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+            files.append({"name": f"{sub}/{path.name}", "length": path.stat().st_size, "sha256": h.hexdigest(),
+                          "path": path})
+    return files
+
+
+class _Link:
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+        self.decoder = p.Decoder()
+        self.pending: list[p.Frame] = []
+
+    def send(self, frame: bytes) -> None:
+        self.t.write(frame)
+
+    def wait(self, want: int, timeout: float, match: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.pending:
+                self.pending = self.decoder.feed(self.t.read(4096))
+                continue
+            frame = self.pending.pop(0)
+            if frame.type == p.ERROR:
+                raise FlashError(f"the kiosk says: {frame.json().get('reason')}")
+            if frame.type == want:
+                msg = frame.json()
+                if match is None or match(msg):
+                    return msg
+        raise FlashError(f"no {p.NAMES[want]} from the kiosk within {timeout:g} s")
+
+    def request(self, frame: bytes, want: int, timeout: float, tries: int = 3,
+                match: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+        for attempt in range(tries):
+            self.send(frame)
+            try:
+                return self.wait(want, timeout, match)
+            except FlashError as e:
+                if "kiosk says" in str(e) or attempt == tries - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def flash(transport: Transport, source: Path, *, timeout: float = 5.0, commit_timeout: float = 1800.0,
+          progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Sends the repository in ``source``; returns {"info", "sent", "resumed", "total", "result"}."""
+    try:
+        repo = find_repository(Path(source))
+    except UpdateError as e:
+        raise FlashError(str(e)) from None
+    files = repository_files(repo)
+    link = _Link(transport)
+    info = link.request(p.encode_json(p.HELLO, {}), p.INFO, timeout)
+    chunk = min(int(info.get("chunk") or p.CHUNK), p.CHUNK)
+    announce = [{k: f[k] for k in ("name", "length", "sha256")} for f in files]
+    ready = link.request(p.encode_json(p.BEGIN, {"files": announce}), p.READY, timeout)
+    offsets: dict[str, int] = {str(k): int(v) for k, v in ready.get("offsets", {}).items()}
+    total = sum(f["length"] for f in files)
+    resumed = sum(min(offsets.get(f["name"], 0), f["length"]) for f in files)
+    done, sent = resumed, 0
+    for f in files:
+        name, length = f["name"], f["length"]
+        offset = offsets.get(name, 0)
+        def same_file(msg: dict[str, Any], n: str = name) -> bool:
+            return msg.get("name") == n
+
+        with open(f["path"], "rb") as fh:
+            while offset < length:
+                fh.seek(offset)
+                data = fh.read(min(chunk, length - offset))
+                ack = link.request(p.pack_data(name, offset, data), p.ACK, timeout, tries=5, match=same_file)
+                sent += len(data)
+                new = int(ack["offset"])
+                done += new - offset
+                offset = new
+                if progress:
+                    progress(done, total)
+    result = link.request(p.encode_json(p.COMMIT, {}), p.RESULT, commit_timeout, tries=1)
+    return {"info": info, "sent": sent, "resumed": resumed, "total": total, "result": result}
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="safar flash", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--port", required=True, help="serial port (e.g. /dev/ttyUSB0) or a pyserial URL")
+    ap.add_argument("--baud", type=int, default=115200)
+    ap.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each answer")
+    ap.add_argument("repository", type=Path)
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    import serial
+    try:
+        port = serial.serial_for_url(args.port, baudrate=args.baud, timeout=0.1)
+    except (serial.SerialException, ValueError) as e:
+        print(f"safar flash: cannot open {args.port}: {e}", file=sys.stderr)
+        return 1
+    last = [0.0]
+
+    def show(done: int, total: int) -> None:
+        if time.monotonic() - last[0] > 1 or done == total:
+            last[0] = time.monotonic()
+            print(f"\r{done}/{total} bytes ({100 * done // max(total, 1)}%)", end="", file=sys.stderr)
+
+    try:
+        out = flash(port, args.repository, timeout=args.timeout, progress=show)
+    except (FlashError, OSError) as e:
+        print(f"\nsafar flash: {e}", file=sys.stderr)
+        return 1
+    finally:
+        port.close()
+    print(file=sys.stderr)
+    print(json.dumps({k: v for k, v in out.items()}, indent=2, default=str))
+    return 0 if out["result"].get("ok") else 1

@@ -1,0 +1,225 @@
+"""``safar keys init|add|rotate|remove|renew|sign-root|show``: the officials' keys and root versions.
+
+Private keys are Ed25519, PKCS#8 PEM encrypted with a passphrase (``--passphrase-file``,
+else env ``SAFAR_PASSPHRASE``, else a prompt). Every change of keys or thresholds is a new
+root version, signed by a threshold of the previous root's keys and of its own; kiosks
+pick it up with the next list, without reflashing. When not enough root keys are at hand,
+the new version is written as ``root/N.root.json.partial`` and the other holders add
+their signatures with ``safar keys sign-root`` (exit code 3 until it is complete).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tuf.api.metadata import Metadata, Root
+
+from host_tools import signing
+from host_tools.signing import SigningError
+
+EXIT_PARTIAL = 3
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="safar keys", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("dir", type=Path, help="keys directory")
+        sp.add_argument("--passphrase-file", type=Path, help="file holding the passphrase (first line)")
+
+    def root_signing(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--root-key", type=Path, action="append", default=None,
+                        help="root private key to sign the new root version with (repeat; default: every "
+                             "root-*.pem in DIR/keys)")
+        sp.add_argument("--days", type=int, default=None, help="new root expiry in days from now")
+
+    i = sub.add_parser("init", help="generate root, targets and publish keys and root version 1")
+    common(i)
+    i.add_argument("--deployment", required=True, help="deployment name, e.g. safar-tj (lists must match it)")
+    i.add_argument("--root-names", type=_names, default=["1", "2", "3"], help="comma-separated (default 1,2,3)")
+    i.add_argument("--root-threshold", type=int, default=2)
+    i.add_argument("--targets-names", type=_names, default=["border", "migration", "partner"],
+                   help="comma-separated list signers (default border,migration,partner)")
+    i.add_argument("--targets-threshold", type=int, default=2)
+    i.add_argument("--publish-names", type=_names, default=["1"], help="snapshot/timestamp key(s)")
+    i.add_argument("--days", type=int, default=signing.DEFAULT_ROOT_DAYS, help="root expiry in days")
+    i.add_argument("--no-passphrase", action="store_true", help="unencrypted keys (demos and tests only)")
+
+    a = sub.add_parser("add", help="new key for a role (new root version)")
+    common(a)
+    root_signing(a)
+    a.add_argument("--role", required=True, choices=signing.KEY_ROLES)
+    a.add_argument("--name", required=True)
+    a.add_argument("--threshold", type=int, help="the role's new threshold (default: unchanged)")
+
+    r = sub.add_parser("rotate", help="replace a role's key by a new one (new root version)")
+    common(r)
+    root_signing(r)
+    r.add_argument("--role", required=True, choices=signing.KEY_ROLES)
+    r.add_argument("--replace", required=True, help="name of the key to retire")
+    r.add_argument("--name", help="name of the new key (default: NAME-vN)")
+    r.add_argument("--threshold", type=int)
+
+    d = sub.add_parser("remove", help="retire a role's key without replacement (new root version)")
+    common(d)
+    root_signing(d)
+    d.add_argument("--role", required=True, choices=signing.KEY_ROLES)
+    d.add_argument("--name", required=True)
+    d.add_argument("--threshold", type=int)
+
+    n = sub.add_parser("renew", help="same keys, later expiry (new root version)")
+    common(n)
+    root_signing(n)
+
+    s = sub.add_parser("sign-root", help="add a root key holder's signature to a pending root version")
+    common(s)
+    s.add_argument("--key", type=Path, required=True)
+
+    sh = sub.add_parser("show", help="roles, keys, thresholds and expiry of a root")
+    sh.add_argument("dir", type=Path, help="keys directory or a root.json")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    try:
+        return int(_COMMANDS[args.cmd](args))
+    except SigningError as e:
+        print(f"safar keys: {e}", file=sys.stderr)
+        return 1
+
+
+def _init(args: argparse.Namespace) -> int:
+    passphrase = None if args.no_passphrase else signing.read_passphrase(
+        args.passphrase_file, "passphrase for the new keys: ", confirm=True)
+    md = signing.init_keys(args.dir, args.deployment, root_names=args.root_names,
+                           root_threshold=args.root_threshold, targets_names=args.targets_names,
+                           targets_threshold=args.targets_threshold, publish_names=args.publish_names,
+                           passphrase=passphrase, days=args.days)
+    print(json.dumps(signing.describe_root(md.signed), indent=2))
+    print(f"root version 1 written to {args.dir / 'root.json'}: ship it in the kiosk image. Give each "
+          f"key holder their own .pem from {args.dir / 'keys'} and remove the others from this machine.",
+          file=sys.stderr)
+    return 0
+
+
+def _find_key(keys_dir: Path, root: Root, role: str, name: str) -> str:
+    label = f"{role}-{name}"
+    names = root.unrecognized_fields.get(signing.KEY_NAMES_FIELD, {})
+    for keyid, n in names.items():
+        if n == label:
+            return str(keyid)
+    raise SigningError(f"root version {root.version} has no key named {label!r}")
+
+
+def _finish_root(args: argparse.Namespace, md: Metadata[Root], new_private: list[signing.KeyInfo]) -> int:
+    paths = args.root_key if args.root_key else signing.root_keys_in(args.dir)
+    signers = signing.load_root_signers(paths, None, args.passphrase_file)
+    signers += [signing.signer_of(k.private) for k in new_private if k.private is not None and k.role == "root"]
+    signing.sign_root_version(args.dir, md, signers)
+    path = signing.write_root_version(args.dir, md, allow_partial=True)
+    print(json.dumps(signing.describe_root(md.signed), indent=2))
+    if path.name.endswith(".partial"):
+        previous = signing.current_root(args.dir).signed
+        _, detail = signing.root_signatures_ok(md, previous)
+        print(f"root version {md.signed.version} needs more root signatures ({detail}); written to {path}. "
+              f"Other root key holders: safar keys sign-root {args.dir} --key THEIR.pem", file=sys.stderr)
+        return EXIT_PARTIAL
+    print(f"root version {md.signed.version} complete: {path}", file=sys.stderr)
+    return 0
+
+
+def _new_key(args: argparse.Namespace, role: str, name: str) -> signing.KeyInfo:
+    passphrase = signing.read_passphrase(args.passphrase_file, f"passphrase for the new key {role}-{name}: ",
+                                         confirm=True)
+    return signing.write_key_pair(args.dir / "keys", role, name, passphrase)
+
+
+def _pending(args: argparse.Namespace) -> None:
+    if list((args.dir / "root").glob("*.root.json.partial")):
+        raise SigningError("a root version is pending signatures (safar keys sign-root); finish it first")
+
+
+def _add(args: argparse.Namespace) -> int:
+    _pending(args)
+    md = signing.next_root_version(args.dir, args.days)
+    info = _new_key(args, args.role, signing.check_name(args.name))
+    signing.add_role_key(md.signed, args.role, info)
+    if args.threshold is not None:
+        signing.set_threshold(md.signed, args.role, args.threshold)
+    return _finish_root(args, md, [info])
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    _pending(args)
+    md = signing.next_root_version(args.dir, args.days)
+    old = _find_key(args.dir, md.signed, args.role, args.replace)
+    name = signing.check_name(args.name or f"{args.replace}-v{md.signed.version}")
+    info = _new_key(args, args.role, name)
+    signing.remove_role_key(md.signed, args.role, old)
+    signing.add_role_key(md.signed, args.role, info)
+    if args.threshold is not None:
+        signing.set_threshold(md.signed, args.role, args.threshold)
+    return _finish_root(args, md, [info])
+
+
+def _remove(args: argparse.Namespace) -> int:
+    _pending(args)
+    md = signing.next_root_version(args.dir, args.days)
+    signing.remove_role_key(md.signed, args.role, _find_key(args.dir, md.signed, args.role, args.name))
+    role = signing.tuf_roles(args.role)[0]
+    threshold = args.threshold if args.threshold is not None else md.signed.roles[role].threshold
+    signing.set_threshold(md.signed, args.role, threshold)
+    return _finish_root(args, md, [])
+
+
+def _renew(args: argparse.Namespace) -> int:
+    _pending(args)
+    md = signing.next_root_version(args.dir, args.days if args.days is not None else signing.DEFAULT_ROOT_DAYS)
+    return _finish_root(args, md, [])
+
+
+def _sign_root(args: argparse.Namespace) -> int:
+    pending = sorted((args.dir / "root").glob("*.root.json.partial"))
+    if not pending:
+        raise SigningError(f"no root version is pending in {args.dir / 'root'}")
+    md = Metadata[Root].from_bytes(pending[-1].read_bytes())
+    signer = signing.load_signer(args.key, None, args.passphrase_file)
+    before = len(md.signatures)
+    signing.sign_root_version(args.dir, md, [signer])
+    if len(md.signatures) == before and signer.public_key.keyid not in md.signatures:
+        raise SigningError(f"{args.key} is not a root key of the previous or the pending root version")
+    path = signing.write_root_version(args.dir, md, allow_partial=True)
+    if path.name.endswith(".partial"):
+        _, detail = signing.root_signatures_ok(md, signing.current_root(args.dir).signed)
+        print(f"signed; still pending ({detail})", file=sys.stderr)
+        return EXIT_PARTIAL
+    print(f"root version {md.signed.version} complete: {path}", file=sys.stderr)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    path: Path = args.dir
+    try:
+        data = (path / "root.json").read_bytes() if path.is_dir() else path.read_bytes()
+        md = Metadata[Root].from_bytes(data)
+    except (OSError, ValueError) as e:
+        raise SigningError(f"cannot read a root from {path}: {e}") from None
+    print(json.dumps(signing.describe_root(md.signed), indent=2))
+    return 0
+
+
+_COMMANDS = {"init": _init, "add": _add, "rotate": _rotate, "remove": _remove, "renew": _renew,
+             "sign-root": _sign_root, "show": _show}
