@@ -401,3 +401,39 @@ def test_demo_command_end_to_end(tmp_path: Path) -> None:
     assert all(n in index for n in names)
     # The demo's expired passport gets the extra advice on its result screen.
     assert "Expired Uzbek passport" in index
+
+
+def test_technician_key_on_usb_opens_and_closes_service_mode(tmp_path: Path) -> None:
+    import hashlib
+    import tomllib
+
+    from firmware.kiosk.technician import TechnicianKey
+
+    secret = os.urandom(64)
+    media = tmp_path / "media"
+    (media / "STICK").mkdir(parents=True)
+    key = TechnicianKey(hashlib.sha256(secret).hexdigest(), roots=(str(media),))
+    assert not key.present()
+    (media / "STICK" / "SAFAR-SERVICE.key").write_bytes(b"wrong")
+    assert not key.present()
+    data = tomllib.loads(EXAMPLE)
+    data["service_key_sha256"] = "abc"
+    with pytest.raises(ConfigError, match="service_key_sha256"):
+        KioskConfig(data)
+
+    state = tmp_path / "state"
+    state.mkdir()
+    run = Run(tmp_path, state)
+    run.kiosk.technician = key
+    run.kiosk.checks = lambda: (("clock", "pass", "Synchronised."),)
+    try:
+        run.until("out_of_service")  # no list: still, a technician can get in
+        (media / "STICK" / "SAFAR-SERVICE.key").write_bytes(secret)
+        run.kiosk._technician_checked = -1e9
+        run.until("service")
+        assert run.screens[-1].checks == (("clock", "pass", "Synchronised."),)
+        (media / "STICK" / "SAFAR-SERVICE.key").unlink()
+        run.kiosk._technician_checked = -1e9
+        run.until("out_of_service")
+    finally:
+        run.close()

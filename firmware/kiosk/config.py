@@ -18,6 +18,7 @@ default_language = "tg"                # for passports of other nationalities
 result_seconds = 20                    # a result returns to the start screen after this
 official_link = "https://migration.example.tj/ban-check"   # shown as a QR code
 hotline = "+992 37 000 00 00"
+# service_key_sha256 = "..."          # sha256sum of SAFAR-SERVICE.key on the technician's USB stick
 
 [[contacts]]
 phone = "+992 37 000 00 01"
@@ -99,6 +100,12 @@ class KioskConfig:
             if c:
                 raise ConfigError(file, prefix + sorted(c)[0], "unknown setting")
             self.contacts.append(Contact({k: str(v) for k, v in name.items()}, phone))
+        self.service_key_sha256: str | None = take("service_key_sha256", str, None)
+        if self.service_key_sha256 is not None:
+            key = self.service_key_sha256.lower()
+            if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+                raise ConfigError(file, "service_key_sha256", "must be the 64 hex digits of sha256sum SAFAR-SERVICE.key")
+            self.service_key_sha256 = key
         scanner = dict(take("scanner", dict, {}))
         self.scanner_port: str = take("port", str, "/dev/safar-scanner", scanner, "scanner.")
         self.scanner_settings: str = take("settings", str, "9600,8N1", scanner, "scanner.")

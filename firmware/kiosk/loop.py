@@ -22,6 +22,7 @@ from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, 
 log = logging.getLogger("safar.kiosk")
 
 LIST_RECHECK_SECONDS = 60.0
+TECHNICIAN_POLL_SECONDS = 2.0
 
 
 class Display(Protocol):
@@ -65,6 +66,7 @@ class Kiosk:
         today: Callable[[], dt.date] = dt.date.today,
         on_frame: Callable[[Screen, Any], None] | None = None,
         checks: Callable[[], tuple[tuple[str, str, str], ...]] | None = None,
+        technician: Any = None,
     ) -> None:
         self.config = config
         self.link = link
@@ -78,6 +80,8 @@ class Kiosk:
         self.today = today
         self.on_frame = on_frame
         self.checks = checks
+        self.technician = technician  # TechnicianKey or None
+        self._technician_checked = -1e9
         self.state = KioskState(config.languages, config.default_language, config.result_seconds)
         self.banlist: Any = None
         self._list_checked = -1e9
@@ -109,6 +113,15 @@ class Kiosk:
             self.translator.current_language = self.state.lang
             for action in self.translator.feed(self.inputs.read(), self._buttons):
                 self.press(action)
+        if self.technician is not None and self.clock() - self._technician_checked >= TECHNICIAN_POLL_SECONDS:
+            self._technician_checked = self.clock()
+            present = self.technician.present()
+            if present and not self.state.service:
+                log.warning("service mode: technician key inserted")
+                self.press("service")
+            elif not present and self.state.service:
+                log.warning("service mode ended: technician key removed")
+                self.press("service_exit")
         self.state.tick(self.clock())
         self.draw()
 

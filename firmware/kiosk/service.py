@@ -18,6 +18,7 @@ from firmware.kiosk.config import ConfigError, KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
 from firmware.kiosk.systemd import Notifier
+from firmware.kiosk.technician import TechnicianKey
 from firmware.scanner.link import PortSettings, ScannerLink
 
 
@@ -32,8 +33,9 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
     else:
         display = FramebufferDisplay(config.display_device)
     link = ScannerLink(config.scanner_port, PortSettings.parse(config.scanner_settings))
+    technician = TechnicianKey(config.service_key_sha256) if config.service_key_sha256 else None
     kiosk = Kiosk(config, link, InstalledList(state_dir), display, Renderer(config), display.size,
-                  checks=lambda: _checks(state_dir, config.scanner_port))
+                  checks=lambda: _checks(state_dir, config.scanner_port), technician=technician)
     return kiosk, display
 
 
