@@ -437,3 +437,42 @@ def test_technician_key_on_usb_opens_and_closes_service_mode(tmp_path: Path) -> 
         run.until("out_of_service")
     finally:
         run.close()
+
+
+def test_safar_kiosk_process_notifies_ready_shows_results_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import signal
+
+    rng = random.Random(9)
+    person = random_document(rng, today=(2026, 11, 23), nationality="TJK")
+    state = signed_state(tmp_path, [person], list_date=dt.date.today() - dt.timedelta(days=10))
+    scanner = EmulatedScanner(link=str(tmp_path / "scanner"))
+    screens = tmp_path / "screens"
+    config = tmp_path / "kiosk.toml"
+    config.write_text(EXAMPLE.replace('port = "/dev/safar-scanner"', 'port = "%s"' % scanner.name)
+                      .replace('backend = "framebuffer"', 'backend = "png"')
+                      .replace('output = "/var/lib/safar/screens"', 'output = "%s"' % screens), encoding="utf-8")
+    sock_path = str(tmp_path / "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(20)
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="400000")
+    p = subprocess.Popen([sys.executable, "-m", "firmware.cli", "kiosk", "--config", str(config), "--state", str(state)],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert sock.recv(200).startswith(b"READY=1")
+        assert sock.recv(200) == b"WATCHDOG=1"
+        scanner.send(person.lines, "plain")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not list(screens.glob("*-strong-*.png")):
+            time.sleep(0.1)
+        assert list(screens.glob("*-strong-tg.png"))
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        scanner.unplug()
+        sock.close()
+    assert p.returncode == 0, err
+    for secret in (person.surname, person.document_number, person.lines[1][:20]):
+        assert secret not in out + err

@@ -33,6 +33,9 @@ backend = "framebuffer"                # or "png" (previews)
 device = "/dev/fb0"
 output = "/var/lib/safar/screens"      # png backend only
 size = [800, 480]                      # png backend only
+
+[input]
+devices = []                           # evdev devices: touch panel, keypad (/dev/input/by-path/...)
 """
 
 
@@ -129,6 +132,13 @@ class KioskConfig:
         self.display_size: tuple[int, int] = (size[0], size[1])
         if display:
             raise ConfigError(file, "display." + sorted(display)[0], "unknown setting")
+        inputs = dict(take("input", dict, {}))
+        devices = take("devices", list, [], inputs, "input.")
+        if not all(isinstance(v, str) and v.startswith("/") for v in devices):
+            raise ConfigError(file, "input.devices", "must be a list of device paths such as /dev/input/by-path/...-event")
+        self.input_devices: list[str] = devices
+        if inputs:
+            raise ConfigError(file, "input." + sorted(inputs)[0], "unknown setting")
         if d:
             raise ConfigError(file, sorted(d)[0], "unknown setting")
 

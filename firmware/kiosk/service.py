@@ -34,7 +34,14 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
         display = FramebufferDisplay(config.display_device)
     link = ScannerLink(config.scanner_port, PortSettings.parse(config.scanner_settings))
     technician = TechnicianKey(config.service_key_sha256) if config.service_key_sha256 else None
+    inputs = translator = None
+    if config.input_devices:
+        from kiosk_ui.input import EvdevInput, EventTranslator
+
+        inputs = EvdevInput(config.input_devices)
+        translator = EventTranslator(config.languages, display.size, inputs.touch_range())
     kiosk = Kiosk(config, link, InstalledList(state_dir), display, Renderer(config), display.size,
+                  inputs=inputs, translator=translator,
                   checks=lambda: _checks(state_dir, config.scanner_port), technician=technician)
     return kiosk, display
 
