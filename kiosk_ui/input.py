@@ -7,7 +7,8 @@ python-evdev. Tests feed recorded sequences to the translator.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+import time
+from typing import Any, Callable, Iterable, Sequence
 
 from kiosk_ui.render import Button
 
@@ -16,12 +17,21 @@ ABS_X, ABS_Y, ABS_MT_POSITION_X, ABS_MT_POSITION_Y = 0, 1, 53, 54
 BTN_TOUCH = 330
 # Hardware buttons on the kiosk front (wired to GPIO keys or a USB keypad).
 KEY_ENTER, KEY_SPACE, KEY_F1, KEY_F2, KEY_F3, KEY_F4, KEY_L = 28, 57, 59, 60, 61, 62, 38
+KEY_1, KEY_0, KEY_BACKSPACE = 2, 11, 14  # KEY_1..KEY_9 are 2..10
+# A technician asks for service mode with F4 F1 F4 F1, or five taps in the top-left
+# corner, each within SEQUENCE_SECONDS; the kiosk then asks for the PIN.
+SERVICE_KEYS = (KEY_F4, KEY_F1, KEY_F4, KEY_F1)
+SERVICE_TAPS = 5
+SEQUENCE_SECONDS = 5.0
 
 
 class EventTranslator:
     def __init__(self, languages: Sequence[str], screen_size: tuple[int, int],
-                 abs_range: tuple[int, int] | None = None) -> None:
+                 abs_range: tuple[int, int] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         """``abs_range``: the touch panel's (max_x, max_y); None when it reports pixels."""
+        self.clock = clock
+        self._keys: list[tuple[float, int]] = []
+        self._taps: list[float] = []
         self.languages = list(languages)
         self.screen_size = screen_size
         self.abs_range = abs_range
@@ -43,13 +53,33 @@ class EventTranslator:
                     # Act on release, where the finger left: a slide off a button cancels.
                     self._touching = False
                     x, y = self._pixel()
+                    w, h = self.screen_size
+                    if x < w * 0.08 and y < h * 0.1:
+                        now = self.clock()
+                        self._taps = [t for t in self._taps if now - t <= SEQUENCE_SECONDS] + [now]
+                        if len(self._taps) >= SERVICE_TAPS:
+                            self._taps = []
+                            actions.append("service_request")
+                        continue
                     for b in buttons:
                         if b.contains(x, y):
                             actions.append(b.action)
                             break
             elif etype == EV_KEY and value == 1:
-                if code in (KEY_ENTER, KEY_SPACE):
+                now = self.clock()
+                self._keys = [(t, c) for t, c in self._keys if now - t <= SEQUENCE_SECONDS][-3:] + [(now, code)]
+                if tuple(c for _, c in self._keys) == SERVICE_KEYS:
+                    self._keys = []
+                    actions.append("service_request")
+                    continue
+                if code == KEY_ENTER:
+                    actions.append("enter")
+                elif code == KEY_SPACE:
                     actions.append("done")
+                elif KEY_1 <= code <= KEY_0:
+                    actions.append("digit:%d" % ((code - KEY_1 + 1) % 10))
+                elif code == KEY_BACKSPACE:
+                    actions.append("pin:back")
                 elif KEY_F1 <= code <= KEY_F4 and code - KEY_F1 < len(self.languages):
                     actions.append("lang:" + self.languages[code - KEY_F1])
                 elif code == KEY_L:

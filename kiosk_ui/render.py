@@ -36,10 +36,12 @@ BANDS = {
     "read_failed": ((55, 55, 55), WHITE),
     "out_of_service": ((20, 20, 20), WHITE),
     "service": ((40, 50, 60), WHITE),
+    "pin_entry": ((40, 50, 60), WHITE),
 }
 PICTOGRAMS = {
     "idle": "passport", "reading": "hourglass", "no_record": "check", "possible": "triangle",
     "strong": "stop", "read_failed": "retry", "out_of_service": "blocked", "service": "wrench",
+    "pin_entry": "wrench",
 }
 
 
@@ -170,6 +172,15 @@ class Renderer:
                 elif reason == "scanner_missing":
                     b.append(("lead", t("The passport scanner is not connected.")))
             b.append(("body", t("Staff have been told. Please use another kiosk or ask at the desk.")))
+        elif s.kind == "pin_entry":
+            title = t("Service mode")
+            b.append(("lead", t("Enter the service PIN")))
+            b.append(("lead", " ".join("●" * s.failures) if s.failures else "–"))
+            for reason, _ in s.reasons:
+                if reason == "wrong_pin":
+                    b.append(("note", t("Wrong PIN. Try again.")))
+                elif reason == "locked":
+                    b.append(("note", t("Too many wrong PINs. Try again later.")))
         else:  # service
             title = t("Service mode")
             b.append(("lead", t("Technician checks")))
@@ -224,8 +235,36 @@ class Renderer:
                 q = min(int((bottom - top) * 0.78), int(w * 0.26))
                 self._qr_block(d, s, (right - q, top, q))
                 right -= q + margin * 2
+        if s.kind == "pin_entry":
+            if portrait:
+                k = min(int((bottom - top) * 0.55), right - left)
+                buttons += self._keypad(d, (left + (right - left - k) // 2, bottom - k, k))
+                bottom -= k + margin
+            else:
+                k = min(bottom - top, int(w * 0.4))
+                buttons += self._keypad(d, (right - k, top, k))
+                right -= k + margin * 2
         self._fit_body(d, blocks, (left, top, right, bottom), s)
         return Rendered(img, buttons)
+
+    def _keypad(self, d: ImageDraw.ImageDraw, spot: tuple[int, int, int]) -> list[Button]:
+        """Digits 1-9, back, 0, OK: a square of 3x4 thumb-sized keys."""
+        x, y, side = spot
+        labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "✓"]
+        pad = max(3, side // 60)
+        kw, kh = (side - 4 * pad) // 3, (side - 5 * pad) // 4
+        font = self.fonts.get(max(12, int(kh * 0.5)), bold=True)
+        out = []
+        for i, label in enumerate(labels):
+            bx, by = x + pad + (i % 3) * (kw + pad), y + pad + (i // 3) * (kh + pad)
+            rect = (bx, by, bx + kw, by + kh)
+            ok = label == "✓"
+            d.rounded_rectangle(rect, radius=kh // 6, fill=(13, 55, 120) if ok else WHITE, outline=BLACK, width=2)
+            d.text(((rect[0] + rect[2]) // 2, (rect[1] + rect[3]) // 2), label, font=font,
+                   fill=WHITE if ok else BLACK, anchor="mm")
+            action = "pin:ok" if ok else "pin:back" if label == "←" else "digit:" + label
+            out.append(Button(action, rect))
+        return out
 
     def _fit_title(self, d: ImageDraw.ImageDraw, title: str, box: tuple[int, int, int, int], ink: tuple[int, int, int]) -> None:
         x0, y0, x1, y1 = box
@@ -329,7 +368,7 @@ class Renderer:
         d.line((x0, y0, x1, y0), fill=(120, 120, 120), width=2)
         pad = max(4, margin // 2)
         items = ["lang:" + lang for lang in self.config.languages]
-        if s.kind in RESULT_KINDS or s.kind == "read_failed":
+        if s.kind in RESULT_KINDS or s.kind in ("read_failed", "pin_entry"):
             items.append("done")
         n = len(items)
         bw = (x1 - x0 - pad * (n + 1)) // n

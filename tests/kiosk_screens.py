@@ -28,4 +28,6 @@ def all_screens(lang: str) -> dict[str, Screen]:
         "out_of_service_no_list": Screen("out_of_service", lang, reasons=(("no_list", None),)),
         "out_of_service_all": Screen("out_of_service", lang, reasons=(("list_expired", "2026-05-20"), ("scanner_missing", None))),
         "service": Screen("service", lang, checks=CHECKS),
+        "pin_entry": Screen("pin_entry", lang, failures=3),
+        "pin_entry_wrong": Screen("pin_entry", lang, reasons=(("wrong_pin", None),)),
     }

@@ -203,7 +203,7 @@ def test_recorded_touch_and_key_sequences() -> None:
     slide = [(EV_ABS, 0, 100), (EV_ABS, 1, 3800), (EV_KEY, BTN_TOUCH, 1), (EV_ABS, 0, 2500), (EV_ABS, 1, 1000), (EV_KEY, BTN_TOUCH, 0)]
     assert t.feed(slide, buttons) == []
     keys = [(EV_KEY, KEY_F2, 1), (EV_KEY, KEY_F2, 0), (EV_KEY, KEY_L, 1), (EV_KEY, KEY_ENTER, 1)]
-    assert t.feed(keys, buttons) == ["lang:ru", "lang:uz", "done"]
+    assert t.feed(keys, buttons) == ["lang:ru", "lang:uz", "enter"]
 
 
 # -- config ----------------------------------------------------------------------------
@@ -476,3 +476,64 @@ def test_safar_kiosk_process_notifies_ready_shows_results_and_stops_on_sigterm(t
     assert p.returncode == 0, err
     for secret in (person.surname, person.document_number, person.lines[1][:20]):
         assert secret not in out + err
+
+
+def test_service_pin_by_button_sequence_with_lockout(tmp_path: Path) -> None:
+    import tomllib
+
+    from firmware.kiosk.state import PIN_LOCKOUT_SECONDS
+    from firmware.kiosk.technician import check_pin, hash_pin
+    from kiosk_ui.input import KEY_0, KEY_1, KEY_F1, KEY_F4
+
+    stored = hash_pin("2580", iterations=20_000)
+    assert check_pin("2580", stored) and not check_pin("2581", stored)
+    with pytest.raises(ValueError):
+        hash_pin("12a4")
+    data = tomllib.loads(EXAMPLE)
+    data["service_pin"] = "2580"
+    with pytest.raises(ConfigError, match="service_pin: must look like pbkdf2_sha256"):
+        KioskConfig(data)
+    data["service_pin"] = stored
+
+    now = [0.0]
+    state = tmp_path / "state"
+    state.mkdir()
+    run = Run(tmp_path, state)
+    run.kiosk.config = KioskConfig(data)
+    run.kiosk.clock = lambda: now[0]
+    run.kiosk.checks = lambda: (("clock", "pass", "Synchronised."),)
+    t = EventTranslator(["tg", "ru", "uz", "en"], (800, 480), clock=lambda: now[0])
+
+    def keys(*codes: int) -> None:
+        for action in t.feed([(EV_KEY, c, 1) for c in codes], []):
+            run.kiosk.press(action)
+
+    def digit(d: int) -> int:
+        return KEY_0 if d == 0 else KEY_1 + d - 1
+
+    try:
+        run.kiosk.step(0.01)
+        keys(KEY_F4, KEY_F1, KEY_F4, KEY_F1)
+        assert run.kiosk.state.kind == "pin_entry"
+        keys(*(digit(d) for d in (1, 1, 1, 1)), KEY_ENTER)
+        assert run.screens[-1].reasons == (("wrong_pin", None),) and run.screens[-1].failures == 0
+        for _ in range(2):
+            keys(digit(9), KEY_ENTER)
+        assert run.screens[-1].reasons == (("locked", None),)
+        keys(*(digit(d) for d in (2, 5, 8, 0)), KEY_ENTER)  # the right PIN, but locked out
+        assert run.kiosk.state.kind == "pin_entry" and not run.kiosk.state.service
+        now[0] += PIN_LOCKOUT_SECONDS + 1
+        run.kiosk.step(0.01)
+        assert run.kiosk.state.kind != "pin_entry"  # timed out
+        # Five taps in the top-left corner also ask for the PIN.
+        tap = [(EV_ABS, 0, 10), (EV_ABS, 1, 10), (EV_KEY, BTN_TOUCH, 1), (EV_KEY, BTN_TOUCH, 0)]
+        for _ in range(5):
+            for action in t.feed(tap, run.kiosk._buttons):
+                run.kiosk.press(action)
+        assert run.kiosk.state.kind == "pin_entry"
+        keys(*(digit(d) for d in (2, 5, 8, 0)))
+        assert run.screens[-1].failures == 4 and "2580" not in repr(run.screens[-1])
+        keys(KEY_ENTER)
+        assert run.kiosk.state.kind == "service" and run.screens[-1].checks[0][0] == "clock"
+    finally:
+        run.close()

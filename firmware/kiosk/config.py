@@ -19,6 +19,7 @@ result_seconds = 20                    # a result returns to the start screen af
 official_link = "https://migration.example.tj/ban-check"   # shown as a QR code
 hotline = "+992 37 000 00 00"
 # service_key_sha256 = "..."          # sha256sum of SAFAR-SERVICE.key on the technician's USB stick
+# service_pin = "pbkdf2_sha256$..."    # from: safar kiosk --hash-pin (F4 F1 F4 F1 or 5 taps top-left, then the PIN)
 
 [[contacts]]
 phone = "+992 37 000 00 01"
@@ -109,6 +110,14 @@ class KioskConfig:
             if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
                 raise ConfigError(file, "service_key_sha256", "must be the 64 hex digits of sha256sum SAFAR-SERVICE.key")
             self.service_key_sha256 = key
+        self.service_pin: str | None = take("service_pin", str, None)
+        if self.service_pin is not None:
+            from firmware.kiosk.technician import parse_pin_hash
+
+            try:
+                parse_pin_hash(self.service_pin)
+            except ValueError as e:
+                raise ConfigError(file, "service_pin", str(e))
         scanner = dict(take("scanner", dict, {}))
         self.scanner_port: str = take("port", str, "/dev/safar-scanner", scanner, "scanner.")
         self.scanner_settings: str = take("settings", str, "9600,8N1", scanner, "scanner.")

@@ -126,7 +126,17 @@ class Kiosk:
         self.draw()
 
     def press(self, action: str) -> None:
-        if action == "service" and self.checks is not None:
+        if action == "enter":
+            action = "pin:ok" if self.state.kind == "pin_entry" else "done"
+        if action == "service_request" and not self.config.service_pin:
+            return  # no PIN configured: the sequence means nothing
+        if action == "pin:ok":
+            from firmware.kiosk.technician import check_pin
+
+            good = bool(self.config.service_pin) and check_pin(self.state.pin, self.config.service_pin or "")
+            log.warning("service PIN %s", "accepted" if good else "refused")
+            action = "pin_good" if good else "pin_bad"
+        if action in ("service", "pin_good") and self.checks is not None:
             self.state.set_checks(self.checks())
         self.state.press(action, self.clock())
         self.draw()

@@ -7,7 +7,7 @@ times out.
 
 from __future__ import annotations
 
-KINDS = ("idle", "reading", "no_record", "possible", "strong", "read_failed", "out_of_service", "service")
+KINDS = ("idle", "reading", "no_record", "possible", "strong", "read_failed", "out_of_service", "service", "pin_entry")
 RESULT_KINDS = ("no_record", "possible", "strong")
 
 
@@ -37,6 +37,8 @@ class Screen:
         self.failures = failures  # consecutive unreadable scans
         self.reasons = reasons  # out of service: ('no_list' | 'list_expired' | 'scanner_missing', ISO date or None)
         self.checks = checks  # service: (name, 'pass' | 'warn' | 'fail', sentence)
+        # pin_entry: ``failures`` is the number of digits typed; ``reasons`` holds
+        # (('wrong_pin', None),) or (('locked', None),) after a refusal.
 
     def _key(self) -> tuple:
         return tuple(getattr(self, k) for k in self.__slots__)

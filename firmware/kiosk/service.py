@@ -58,7 +58,20 @@ def main(argv: list[str]) -> int:
     p.add_argument("--state", default="/var/lib/safar", help="state directory (default /var/lib/safar)")
     p.add_argument("--png", type=Path, help="write frames as PNG files here instead of the framebuffer")
     p.add_argument("--example-config", action="store_true", help="print an example config and exit")
+    p.add_argument("--hash-pin", action="store_true", help="read a service PIN (4-8 digits) and print its service_pin line")
     a = p.parse_args(argv)
+    if a.hash_pin:
+        import getpass
+
+        from firmware.kiosk.technician import hash_pin
+
+        pin = getpass.getpass("service PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+        try:
+            print('service_pin = "%s"' % hash_pin(pin))
+        except ValueError as e:
+            print("safar kiosk: %s" % e, file=sys.stderr)
+            return 2
+        return 0
     if a.example_config:
         from firmware.kiosk.config import EXAMPLE
 

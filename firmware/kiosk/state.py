@@ -12,6 +12,9 @@ from __future__ import annotations
 from firmware.kiosk.screen import RESULT_KINDS, Screen
 
 READING_SECONDS = 3.0  # bytes arrived but no zone yet: back to idle after this
+PIN_MAX_DIGITS = 8
+PIN_ATTEMPTS = 3  # wrong PINs in a row before the lockout
+PIN_LOCKOUT_SECONDS = 300.0
 
 
 class ListStatus:
@@ -41,6 +44,10 @@ class KioskState:
         self._result: dict[str, object] = {}
         self.checks: tuple[tuple[str, str, str], ...] = ()
         self.service = False
+        self.pin = ""
+        self.pin_note: str | None = None
+        self.pin_failures = 0
+        self.locked_until = -1.0
         self._settle(0.0)
 
     # -- inputs ----------------------------------------------------------------------
@@ -60,7 +67,7 @@ class KioskState:
 
     def scanned(self, kind: str, ban_end: str | None, nationality: str, passport: tuple[str, str] | None, now: float) -> None:
         """A zone was read and matched (``kind``: none, possible, strong)."""
-        if self._in_service() or not self._operational():
+        if self._in_service() or not self._operational() or self.kind == "pin_entry":
             return
         self.failures = 0
         self.lang = _language_for(nationality, self.languages, self.default_language)
@@ -68,7 +75,7 @@ class KioskState:
         self._go({"none": "no_record", "possible": "possible", "strong": "strong"}[kind], now)
 
     def read_failed(self, now: float) -> None:
-        if self._in_service() or not self._operational():
+        if self._in_service() or not self._operational() or self.kind == "pin_entry":
             return
         self._clear()
         self.failures += 1
@@ -85,7 +92,37 @@ class KioskState:
             self.lang = self.default_language  # the next traveller starts afresh
             self._go("idle", now)
             self._settle(now)
-        elif action == "service":
+        elif action == "service_request" and not self.service:
+            # A technician's button sequence: ask for the PIN (no screen change while locked out).
+            if now < self.locked_until:
+                return
+            self.pin, self.pin_note = "", None
+            self._clear()
+            self._go("pin_entry", now)
+        elif self.kind == "pin_entry" and action.startswith("digit:") and action[6:].isdigit():
+            if now >= self.locked_until and len(self.pin) < PIN_MAX_DIGITS:
+                self.pin += action[6:7]
+            self.since = now
+        elif self.kind == "pin_entry" and action == "pin:back":
+            self.pin = self.pin[:-1]
+            self.since = now
+        elif self.kind == "pin_entry" and action == "pin_bad":
+            self.pin = ""
+            self.pin_failures += 1
+            self.since = now
+            if self.pin_failures >= PIN_ATTEMPTS:
+                # Stay on the PIN screen saying so; it times out to idle as usual.
+                self.pin_failures = 0
+                self.locked_until = now + PIN_LOCKOUT_SECONDS
+                self.pin_note = "locked"
+            else:
+                self.pin_note = "wrong_pin"
+        elif self.kind == "pin_entry" and action == "done":
+            self.pin = ""
+            self._go("idle", now)
+            self._settle(now)
+        elif action == "service" or (self.kind == "pin_entry" and action == "pin_good" and now >= self.locked_until):
+            self.pin, self.pin_failures = "", 0
             self.service = True
             self._clear()
             self._go("service", now)
@@ -106,6 +143,9 @@ class KioskState:
             self._go("idle", now)
         elif self.kind == "reading" and now - self.since >= READING_SECONDS:
             self._go("idle", now)
+        elif self.kind == "pin_entry" and now - self.since >= self.result_seconds:
+            self.pin = ""
+            self._go("idle", now)
         self._settle(now)
 
     # -- output ----------------------------------------------------------------------
@@ -121,6 +161,9 @@ class KioskState:
             return Screen("out_of_service", self.lang, reasons=self._reasons())
         if self.kind == "service":
             return Screen("service", self.lang, checks=self.checks)
+        if self.kind == "pin_entry":
+            note = ((self.pin_note, None),) if self.pin_note else ()
+            return Screen("pin_entry", self.lang, failures=len(self.pin), reasons=note)
         return Screen(self.kind, self.lang, list_date=self.list.list_date, valid_until=self.list.valid_until)
 
     # -- machinery -------------------------------------------------------------------
@@ -145,7 +188,7 @@ class KioskState:
         self._result = {}
 
     def _settle(self, now: float) -> None:
-        if self.service:
+        if self.service or self.kind == "pin_entry":
             return
         if not self._operational():
             if self.kind != "out_of_service":
