@@ -28,6 +28,7 @@ from typing import Any
 from firmware.kiosk.config import KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
+from firmware.kiosk.service import service_checks
 from firmware.kiosk.screen import Screen
 from firmware.scanner.framing import encode
 from firmware.scanner.link import ScannerLink
@@ -122,7 +123,7 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
             rec.shots.append((screen, display.frames[-1], rec.caption))
 
         kiosk = Kiosk(config, link, InstalledList(state), display, Renderer(config), size, on_frame=on_frame,
-                      today=lambda: today, checks=lambda: _service_checks(state, scanner.name))
+                      today=lambda: today, checks=lambda: service_checks(state, scanner.name))
 
         def settle(kind: str, frames: int, timeout: float = 5.0) -> None:
             """Steps until a frame after the ``frames``-th shows ``kind``."""
@@ -180,12 +181,6 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         scanner.unplug()
     write_index(out, rec.shots, size)
     return rec.shots
-
-
-def _service_checks(state: Path, port: str) -> tuple[tuple[str, str, str], ...]:
-    from firmware.diag import run_all
-
-    return tuple((r.name, r.status, r.message) for r in run_all(state_dir=str(state), scanner_port=port))
 
 
 def write_index(out: Path, shots: list[tuple[Screen, Path, str]], size: tuple[int, int]) -> Path:

@@ -49,11 +49,7 @@ class EmulatedScanner:
         if self.port is not None:
             import serial
 
-            from firmware.scanner.link import _PARITY, _STOPBITS
-
-            s = self.settings
-            self._serial = serial.Serial(self.port, baudrate=s.baudrate, bytesize=s.bytesize,
-                                         parity=_PARITY[s.parity], stopbits=_STOPBITS[str(s.stopbits)])
+            self._serial = serial.Serial(self.port, **self.settings.serial_kwargs())
             self.path = self.port
         else:
             master, slave = os.openpty()

@@ -412,7 +412,7 @@ def test_technician_key_on_usb_opens_and_closes_service_mode(tmp_path: Path) -> 
     secret = os.urandom(64)
     media = tmp_path / "media"
     (media / "STICK").mkdir(parents=True)
-    key = TechnicianKey(hashlib.sha256(secret).hexdigest(), roots=(str(media),))
+    key = TechnicianKey(hashlib.sha256(secret).hexdigest(), root=tmp_path)
     assert not key.present()
     (media / "STICK" / "SAFAR-SERVICE.key").write_bytes(b"wrong")
     assert not key.present()

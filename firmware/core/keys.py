@@ -65,12 +65,18 @@ def name_key(surname, given_names, birth):
     return "N|" + s + "|" + g + "|" + birth
 
 
+def _split(key):
+    """'N|SKELETON|GIVEN|YYMMDD' -> ('N', 'SKELETON|GIVEN', 'YYMMDD')."""
+    kind, rest = key.split("|", 1)
+    head, birth = rest.rsplit("|", 1)
+    return kind, head, birth
+
+
 def _with_coarse(key):
     """The key plus its coarse forms (marked 'C'), for the list side."""
     if key is None:
         return []
-    kind, rest = key.split("|", 1)
-    head, birth = rest.rsplit("|", 1)
+    kind, head, birth = _split(key)
     out = [key]
     for b in coarser(birth):
         out.append(kind + "C|" + head + "|" + b)
@@ -99,8 +105,7 @@ def _drop_hard_signs(text):
 def _probes(key):
     if key is None:
         return []
-    kind, rest = key.split("|", 1)
-    head, birth = rest.rsplit("|", 1)
+    kind, head, birth = _split(key)
     out = [key]
     for b in coarser(birth):
         out.append(kind + "|" + head + "|" + b)

@@ -107,7 +107,7 @@ class Kiosk:
             self.refresh_list()
         for event in self.link.read_events(timeout):
             self._on_event(event)
-        if self.state.kind == "idle" and not self.link.decoder.idle:
+        if self.state.kind == "idle" and self.link.receiving:
             self.state.reading(self.clock())
         if self.inputs is not None and self.translator is not None:
             self.translator.current_language = self.state.lang

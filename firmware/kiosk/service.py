@@ -42,11 +42,12 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
         translator = EventTranslator(config.languages, display.size, inputs.touch_range())
     kiosk = Kiosk(config, link, InstalledList(state_dir), display, Renderer(config), display.size,
                   inputs=inputs, translator=translator,
-                  checks=lambda: _checks(state_dir, config.scanner_port), technician=technician)
+                  checks=lambda: service_checks(state_dir, config.scanner_port), technician=technician)
     return kiosk, display
 
 
-def _checks(state_dir: Path, port: str) -> tuple[tuple[str, str, str], ...]:
+def service_checks(state_dir: Path, port: str) -> tuple[tuple[str, str, str], ...]:
+    """The diagnostics for the service screen: (name, status, sentence)."""
     from firmware.diag import run_all
 
     return tuple((r.name, r.status, r.message) for r in run_all(state_dir=str(state_dir), scanner_port=port))

@@ -8,32 +8,25 @@ Plugging the stick in opens service mode; pulling it out closes it.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import hmac
 import os
 from pathlib import Path
 
+from firmware.usb import on_mounted_sticks
+
 KEY_FILE = "SAFAR-SERVICE.key"
-MOUNT_ROOTS = ("/media", "/run/media", "/mnt")
 MAX_KEY_BYTES = 4096
 
 
 class TechnicianKey:
-    def __init__(self, sha256_hex: str, roots: tuple[str, ...] = MOUNT_ROOTS) -> None:
+    def __init__(self, sha256_hex: str, root: Path = Path("/")) -> None:
         self.digest = bytes.fromhex(sha256_hex)
-        self.roots = roots
-
-    def candidates(self) -> list[Path]:
-        found: list[Path] = []
-        for root in self.roots:
-            for pattern in ("*/" + KEY_FILE, "*/*/" + KEY_FILE):  # /media/LABEL, /run/media/USER/LABEL
-                found += [Path(p) for p in sorted(glob.glob(os.path.join(root, pattern)))]
-        return found
+        self.root = root
 
     def present(self) -> bool:
         """True when a stick with the right key file is mounted."""
-        for path in self.candidates():
+        for path in on_mounted_sticks(KEY_FILE, self.root):
             try:
                 with path.open("rb") as f:
                     data = f.read(MAX_KEY_BYTES + 1)

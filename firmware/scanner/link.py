@@ -59,6 +59,11 @@ class PortSettings:
     def __str__(self) -> str:
         return "%d,%d%s%d" % (self.baudrate, self.bytesize, self.parity, self.stopbits)
 
+    def serial_kwargs(self) -> dict[str, object]:
+        """These settings as ``serial.Serial`` keyword arguments."""
+        return {"baudrate": self.baudrate, "bytesize": self.bytesize, "parity": _PARITY[self.parity],
+                "stopbits": _STOPBITS[str(self.stopbits)]}
+
 
 def resolve_port(port: str) -> str | None:
     """A stable name (``/dev/serial/by-id/usb-…``, a glob of one, or a plain path) to
@@ -110,6 +115,11 @@ class ScannerLink:
     @property
     def is_open(self) -> bool:
         return self._serial is not None
+
+    @property
+    def receiving(self) -> bool:
+        """Part of a frame has arrived (the kiosk shows "reading")."""
+        return not self.decoder.idle
 
     def read_events(self, timeout: float) -> list[Event]:
         """Waits up to ``timeout`` seconds; returns as soon as something happened."""
@@ -176,15 +186,7 @@ class ScannerLink:
         problem = "not present"
         if device is not None:
             try:
-                s = serial.Serial(
-                    device,
-                    baudrate=self.settings.baudrate,
-                    bytesize=self.settings.bytesize,
-                    parity=_PARITY[self.settings.parity],
-                    stopbits=_STOPBITS[str(self.settings.stopbits)],
-                    timeout=0,
-                    exclusive=True,
-                )
+                s = serial.Serial(device, timeout=0, exclusive=True, **self.settings.serial_kwargs())
             except (OSError, serial.SerialException, ValueError) as e:
                 problem = _describe(e)
             else:

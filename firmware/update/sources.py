@@ -42,8 +42,8 @@ from firmware.update.trust import (
     load_trusted_root,
     verify_release,
 )
+from firmware.usb import on_mounted_sticks
 
-MOUNT_BASES = ("media", "run/media", "mnt")
 HTTP_TIMEOUT = 30.0
 CHUNK = 1 << 16
 
@@ -52,18 +52,8 @@ CHUNK = 1 << 16
 
 
 def usb_repositories(root: Path = Path("/")) -> list[Path]:
-    """``SAFAR-LISTS/`` folders on mounted sticks: ``/media/LABEL``, ``/media/USER/LABEL``,
-    ``/run/media/USER/LABEL``, ``/mnt/LABEL`` (``root`` prefixes them, for tests and chroots)."""
-    found: list[Path] = []
-    for base in MOUNT_BASES:
-        top = root / base
-        if not top.is_dir():
-            continue
-        for pattern in (f"*/{USB_FOLDER}", f"*/*/{USB_FOLDER}"):
-            for cand in sorted(top.glob(pattern)):
-                if (cand / "metadata" / "timestamp.json").is_file() and cand not in found:
-                    found.append(cand)
-    return found
+    """``SAFAR-LISTS/`` repositories on mounted sticks (see ``firmware.usb``)."""
+    return [c for c in on_mounted_sticks(USB_FOLDER, root) if (c / "metadata" / "timestamp.json").is_file()]
 
 
 def install_from_usb(state_dir: Path | str, root: Path = Path("/"),
