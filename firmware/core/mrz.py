@@ -142,6 +142,23 @@ def parse_date(raw, today, kind):
 # positions, and checks as (name, digit position, [covered ranges]).
 
 
+def _two_line_fields(width):
+    """The fields every two-line format shares; the name fills line 1 to ``width``."""
+    return [
+        ("document_code", 0, 0, 2, ALPHA),
+        ("issuing_state", 0, 2, 5, ALPHA),
+        ("name", 0, 5, width, ALPHA),
+        ("document_number", 1, 0, 9, ALNUM),
+        ("document_number_check", 1, 9, 10, NUM),
+        ("nationality", 1, 10, 13, ALPHA),
+        ("birth_date", 1, 13, 19, NUM),
+        ("birth_date_check", 1, 19, 20, NUM),
+        ("sex", 1, 20, 21, ALPHA),
+        ("expiry_date", 1, 21, 27, NUM),
+        ("expiry_date_check", 1, 27, 28, NUM),
+    ]
+
+
 def _layout(fmt):
     if fmt == "TD1":
         fields = (
@@ -163,19 +180,7 @@ def _layout(fmt):
         composite = ((0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29))
         return fields, composite
     if fmt in ("TD2", "MRVB"):
-        fields = [
-            ("document_code", 0, 0, 2, ALPHA),
-            ("issuing_state", 0, 2, 5, ALPHA),
-            ("name", 0, 5, 36, ALPHA),
-            ("document_number", 1, 0, 9, ALNUM),
-            ("document_number_check", 1, 9, 10, NUM),
-            ("nationality", 1, 10, 13, ALPHA),
-            ("birth_date", 1, 13, 19, NUM),
-            ("birth_date_check", 1, 19, 20, NUM),
-            ("sex", 1, 20, 21, ALPHA),
-            ("expiry_date", 1, 21, 27, NUM),
-            ("expiry_date_check", 1, 27, 28, NUM),
-        ]
+        fields = _two_line_fields(36)
         if fmt == "TD2":
             fields.append(("optional_data", 1, 28, 35, ALNUM))
             fields.append(("composite_check", 1, 35, 36, NUM))
@@ -183,19 +188,7 @@ def _layout(fmt):
         fields.append(("optional_data", 1, 28, 36, ALNUM))
         return tuple(fields), None
     # TD3, MRVA
-    fields = [
-        ("document_code", 0, 0, 2, ALPHA),
-        ("issuing_state", 0, 2, 5, ALPHA),
-        ("name", 0, 5, 44, ALPHA),
-        ("document_number", 1, 0, 9, ALNUM),
-        ("document_number_check", 1, 9, 10, NUM),
-        ("nationality", 1, 10, 13, ALPHA),
-        ("birth_date", 1, 13, 19, NUM),
-        ("birth_date_check", 1, 19, 20, NUM),
-        ("sex", 1, 20, 21, ALPHA),
-        ("expiry_date", 1, 21, 27, NUM),
-        ("expiry_date_check", 1, 27, 28, NUM),
-    ]
+    fields = _two_line_fields(44)
     if fmt == "TD3":
         fields.append(("optional_data", 1, 28, 42, ALNUM))
         fields.append(("optional_data_check", 1, 42, 43, NUM))
