@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
         scanner = EmulatedScanner(link=str(work / "scanner"))
         link = ScannerLink(scanner.name, today=lambda: (today.year, today.month, today.day))
         framed: list[float] = []
-        kiosk = Kiosk(config, link, InstalledList(state), _Sink((w, h)), Renderer(config), (w, h),
+        kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), _Sink((w, h)), Renderer(config), (w, h),
                       today=lambda: today, on_frame=lambda s, r: framed.append(time.perf_counter()))
         kiosk.refresh_list()
         for _ in range(20):

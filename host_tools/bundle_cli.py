@@ -1,6 +1,6 @@
 """``safar bundle sign|cosign|verify|publish``: signed ban-list bundles and repositories.
 
-A bundle is what ``safar list build`` writes (manifest.json + *.sblf.z). ``sign`` adds
+A bundle is what ``safar list build`` writes (manifest.json + *.gcs). ``sign`` adds
 TUF targets metadata (``BUNDLE/targets.json``: length and sha256 of every file, version =
 list version, expiry = valid_until, the deployment) signed by one list signer; each
 further signer runs ``cosign``. ``publish`` lays out a repository (``metadata/`` and
@@ -189,7 +189,7 @@ def _verify_bundle(args: argparse.Namespace, root_bytes: bytes, now: dt.date) ->
         if man.list_version != t.version:
             ok = False
             lines.append(f"INVALID  manifest list version {man.list_version} != targets version {t.version}")
-        missing = [f.file for f in man.filters if f.file not in t.targets]
+        missing = [f.file for f in man.sets if f.file not in t.targets]
         if missing:
             ok = False
             lines.append(f"INVALID  not signed: {', '.join(missing)}")

@@ -86,7 +86,7 @@ def prepare_state(work: Path, today: dt.date) -> Path:
         raise RuntimeError("demo list has bad rows: %s" % "; ".join(str(e) for e in result.errors))
     bundle = work / "bundle"
     write_bundle(result.entries, bundle, list_version=int(list_date.strftime("%Y%m%d")), list_date=list_date,
-                 valid_until=list_date + dt.timedelta(days=200), deployment="safar-demo", fp_rate=1e-4)
+                 valid_until=list_date + dt.timedelta(days=200), deployment="safar-demo")
     repo, root_json = make_demo_repository(work / "signing", bundle, deployment="safar-demo")
     state = work / "state"
     provision(state, root_json)
@@ -122,8 +122,8 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         def on_frame(screen: Screen, rendered: Any) -> None:
             rec.shots.append((screen, display.frames[-1], rec.caption))
 
-        kiosk = Kiosk(config, link, InstalledList(state), display, Renderer(config), size, on_frame=on_frame,
-                      today=lambda: today, checks=lambda: service_checks(state, scanner.name))
+        kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), display, Renderer(config), size, on_frame=on_frame,
+                      today=lambda: today, checks=lambda: service_checks(state, scanner.name, config.false_alarm_limits))
 
         def settle(kind: str, frames: int, timeout: float = 5.0) -> None:
             """Steps until a frame after the ``frames``-th shows ``kind``."""

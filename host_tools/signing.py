@@ -358,7 +358,7 @@ def bundle_targets(bundle_dir: Path) -> Targets:
     except BundleError as e:
         raise SigningError(f"the bundle's manifest is invalid: {e}") from None
     files = {MANIFEST_NAME: bundle_dir / MANIFEST_NAME}
-    for entry in manifest.filters:
+    for entry in manifest.sets:
         files[entry.file] = bundle_dir / entry.file
     targets: dict[str, TargetFile] = {}
     for name, path in files.items():
@@ -366,7 +366,7 @@ def bundle_targets(bundle_dir: Path) -> Targets:
             raise SigningError(f"{path} is missing")
         targets[name] = TargetFile.from_file(name, str(path), ["sha256"])
         if name != MANIFEST_NAME:
-            entry = next(e for e in manifest.filters if e.file == name)
+            entry = next(e for e in manifest.sets if e.file == name)
             if targets[name].length != entry.compressed_size:
                 raise SigningError(f"{name} is {targets[name].length} bytes, the manifest declares "
                                    f"{entry.compressed_size}")
@@ -534,7 +534,7 @@ def make_demo_repository(work_dir: Path, bundle_dir: Path, deployment: str = "sa
         shutil.rmtree(signed)
     signed.mkdir(parents=True)
     manifest = parse_manifest((bundle_dir / MANIFEST_NAME).read_bytes())
-    for name in [MANIFEST_NAME] + [f.file for f in manifest.filters]:
+    for name in [MANIFEST_NAME] + [f.file for f in manifest.sets]:
         shutil.copyfile(bundle_dir / name, signed / name)
     kdir = keys_dir / "keys"
     sign_bundle(signed, load_signer(kdir / "targets-border.pem"))

@@ -169,6 +169,8 @@ class Renderer:
                     b.append(("lead", t("No valid ban list is installed.")))
                 elif reason == "list_expired":
                     b.append(("lead", t("The installed list expired on {date}.", date=iso_to_local(when))))
+                elif reason == "list_budget":
+                    b.append(("lead", t("The installed list cannot be used on this kiosk.")))
                 elif reason == "scanner_missing":
                     b.append(("lead", t("The passport scanner is not connected.")))
             b.append(("body", t("Staff have been told. Please use another kiosk or ask at the desk.")))

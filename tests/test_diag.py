@@ -100,7 +100,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bundle") / "b"
     r = read_list(LIST_CSV.encode(), "l.csv", dt.date(2026, 11, 1))
     write_bundle(r.entries, out, list_version=12, list_date=dt.date(2026, 11, 1), valid_until=dt.date(2027, 5, 20),
-                 deployment="test", fp_rate=1e-4)
+                 deployment="test")
     return out
 
 
@@ -278,7 +278,7 @@ def test_list_past_cycle_warns_and_expired_fails(tmp_path: Path, bundle: Path) -
 def test_list_damaged_fails(tmp_path: Path, bundle: Path) -> None:
     state = tmp_path / "state"
     current = install(bundle, state)
-    victim = sorted(current.glob("*.sblf"))[0]
+    victim = sorted(current.glob("*.fps"))[0]
     data = bytearray(victim.read_bytes())
     data[-1] ^= 0xFF  # one flipped byte in the filter body: the manifest's sha256 no longer matches
     victim.write_bytes(bytes(data))
@@ -616,7 +616,7 @@ def _signed_state(tmp_path: Path) -> Path:
 
     entries = read_list("Қодиров,Ҷамшед,,14.03.1990,TJK,400123456,01.06.2029\n".encode(), "l.csv", dt.date(2026, 11, 1)).entries
     write_bundle(entries, tmp_path / "b", list_version=20261101, list_date=dt.date(2026, 11, 1),
-                 valid_until=dt.date(2027, 5, 20), deployment="safar-demo", fp_rate=1e-4)
+                 valid_until=dt.date(2027, 5, 20), deployment="safar-demo")
     repo, root = make_demo_repository(tmp_path / "sign", tmp_path / "b")
     state = tmp_path / "state"
     provision(state, root)

@@ -1,71 +1,245 @@
-"""The filter: vectorized builder equals the reference, no false negatives, measured false-positive rate."""
+"""The fingerprint sets: numpy codecs equal the reference, no false negatives, the
+per-traveller budget holds for every passport shape, and bad sets are refused."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import json
 import mmap
 import random
+from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firmware.core import bloom
-from host_tools.listbuild.builder import build_filter
+from firmware.banlist import BanList, BundleError, unpack_bundle
+from firmware.banlist.expand import expand
+from firmware.core import budget, fpset
+from firmware.core.keys import WORST_LOOKUPS, birth_key, lookups_for
+from host_tools.listbuild.builder import build_wire
+from host_tools.listbuild.bundle import write_bundle
+from host_tools.listbuild.csvinput import Entry
 
-keys_strategy = st.lists(st.text(min_size=0, max_size=40), min_size=0, max_size=300)
-
-
-@settings(max_examples=60, deadline=None)
-@given(keys=keys_strategy, salt=st.binary(min_size=16, max_size=16), k=st.integers(1, 20),
-       m8=st.integers(1, 4000), end_year=st.sampled_from([0, 2026, 2031]))
-def test_numpy_builder_equals_reference_bit_for_bit(keys: list[str], salt: bytes, k: int, m8: int,
-                                                    end_year: int) -> None:
-    m = m8 * 8
-    assert build_filter(keys, k, m, end_year, salt) == bloom.build(keys, k, m, end_year, salt)
+YEARS = [0, 2027, 2028, 2031]
 
 
-def test_numpy_builder_equals_reference_on_a_large_filter() -> None:
-    keys = [f"N|NAME{i}|GIVEN|{i % 1000:06d}" for i in range(50_000)]
-    m, k = bloom.optimal_parameters(len(keys), 1e-4)
-    salt = bytes(range(16))
-    assert build_filter(keys, k, m, 2030, salt) == bloom.build(keys, k, m, 2030, salt)
+def _reference_wire(keys: list[str], years: list[int], universe: int, salt: bytes) -> bytes:
+    """The reference encoder, fed with the same collision rule as the builder (longer ban wins)."""
+    best: dict[int, int] = {}
+    for k, y in zip(keys, years):
+        v = fpset.fingerprint(salt, k, universe)
+        old = best.get(v)
+        best[v] = y if old is None else (0 if 0 in (old, y) else max(old, y))
+    classes = sorted(set(best.values())) or [0]
+    return fpset.encode_wire([(c, sorted(v for v, y in best.items() if y == c)) for c in classes], universe, salt)
 
 
 @settings(max_examples=80, deadline=None)
-@given(keys=st.lists(st.text(max_size=30), min_size=1, max_size=500, unique=True),
-       salt=st.binary(min_size=16, max_size=16),
-       rate=st.sampled_from([0.3, 0.05, 1e-3, 1e-6]))
-def test_no_false_negatives_ever(keys: list[str], salt: bytes, rate: float) -> None:
-    m, k = bloom.optimal_parameters(len(keys), rate)
-    f = bloom.BloomFilter(build_filter(keys, k, m, 0, salt))
-    assert all(key in f for key in keys)
+@given(keys=st.lists(st.text(max_size=30), max_size=300), salt=st.binary(min_size=16, max_size=16),
+       per_key=st.sampled_from([1, 2, 17, 1000, 1 << 30]), data=st.data())
+def test_numpy_builder_and_expander_equal_the_reference_byte_for_byte(keys: list[str], salt: bytes, per_key: int,
+                                                                      data: st.DataObject) -> None:
+    years = data.draw(st.lists(st.sampled_from(YEARS), min_size=len(keys), max_size=len(keys)))
+    universe = min(fpset.MAX_UNIVERSE, max(1, len(keys)) * per_key)
+    wire, _ = build_wire(keys, years, universe, salt)
+    assert wire == _reference_wire(keys, years, universe, salt)
+    out = io.BytesIO()
+    expand(wire, out, 1 << 30)
+    expanded = out.getvalue()
+    assert expanded == fpset.expand_wire(wire)
+    s = fpset.FingerprintSet(expanded)
+    assert all(s.find(k) >= 0 for k in keys)  # never a false negative
 
 
-def test_query_on_a_seekable_file_and_on_mmap(tmp_path) -> None:
-    keys = [f"D|TJK|{i}|900101" for i in range(2000)]
-    m, k = bloom.optimal_parameters(len(keys), 1e-3)
-    path = tmp_path / "f.sblf"
-    path.write_bytes(build_filter(keys, k, m, 0, b"s" * 16))
-    with open(path, "rb") as fh:
-        on_file = bloom.BloomFilter(fh)
-        assert all(key in on_file for key in keys[:200])
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            on_map = bloom.BloomFilter(mm)
-            probes = [f"D|TJK|x{i}|900101" for i in range(3000)]
-            assert [p in on_map for p in probes] == [p in on_file for p in probes]
+def test_a_large_set_equals_the_reference_and_keeps_every_end_year(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    keys = [f"N|NAME{i}|GIVEN|{i % 1000:06d}" for i in range(40_000)]
+    years = [rng.choice(YEARS) for _ in keys]
+    universe = budget.universe_for(len(keys), 1e-6)
+    wire, counts = build_wire(keys, years, universe, bytes(range(16)))
+    assert wire == _reference_wire(keys, years, universe, bytes(range(16)))
+    path = tmp_path / "names.fps"
+    with open(path, "wb") as f:
+        expand(wire, f, 1 << 30)
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        on_map, on_file = fpset.FingerprintSet(mm), fpset.FingerprintSet(fh)
+        for k, y in zip(keys, years):
+            assert on_map.end_years[on_map.find(k)] == y
+        probes = keys[:500] + [f"N|STRANGER{i}|X|000000" for i in range(2000)]
+        assert [on_map.find(p) for p in probes] == [on_file.find(p) for p in probes]
+    assert sum(counts.values()) == len(keys)
 
 
-def test_measured_false_positive_rate_within_20_percent_over_a_million_keys() -> None:
-    members = [f"N|MEMBER{i}|X|{i % 997:06d}" for i in range(100_000)]
-    for rate in (1e-2, 1e-3):
-        m, k = bloom.optimal_parameters(len(members), rate)
-        f = bloom.BloomFilter(build_filter(members, k, m, 0, random.Random(7).randbytes(16)))
-        trials = 1_000_000
-        hits = sum(1 for i in range(trials) if f"N|STRANGER{i}|X|000000" in f)
-        measured = hits / trials
-        assert abs(measured - rate) <= 0.2 * rate, (rate, measured, hits)
+def test_measured_lookup_rate_matches_n_over_u() -> None:
+    keys = [f"N|MEMBER{i}|X|{i % 997:06d}" for i in range(50_000)]
+    for per_lookup in (1e-2, 1e-3):
+        universe = int(len(keys) / per_lookup)
+        out = io.BytesIO()
+        expand(build_wire(keys, [0] * len(keys), universe, random.Random(7).randbytes(16))[0], out, 1 << 30)
+        s = fpset.FingerprintSet(out.getvalue())
+        trials = 300_000
+        hits = sum(1 for i in range(trials) if s.find(f"N|STRANGER{i}|X|000000") >= 0)
+        assert abs(hits / trials - per_lookup) <= 0.1 * per_lookup, (per_lookup, hits)
 
 
-def test_optimal_parameters_follow_the_formula() -> None:
-    m, k = bloom.optimal_parameters(1_000_000, 1e-4)
-    assert abs(m / 1_000_000 - 19.17) < 0.05 and k == 13
-    assert bloom.expected_fp_rate(m, k, 1_000_000) < 1.05e-4
+def _corrupt(wire: bytes, pos: int, xor: int) -> bytes:
+    bad = bytearray(wire)
+    bad[pos] ^= xor
+    return bytes(bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pos=st.integers(0, 10_000), xor=st.integers(1, 255))
+def test_a_damaged_wire_set_is_refused_or_decodes_to_a_valid_set(pos: int, xor: int) -> None:
+    """A flipped byte either fails a check (FilterError) or still gives a self-consistent
+    set; it never crashes the expander or writes past the size its header fixes."""
+    keys = [f"D|TJK|{i:09d}|900101" for i in range(300)]
+    wire, _ = build_wire(keys, [YEARS[i % 4] for i in range(300)], 300 * 1000, bytes(16))
+    bad = _corrupt(wire, pos % len(wire), xor)
+    out = io.BytesIO()
+    try:
+        header, _ = expand(bad, out, 1 << 30)
+    except fpset.FilterError:
+        return
+    assert len(out.getvalue()) == header.expanded_size
+    assert out.getvalue() == fpset.expand_wire(bad)
+
+
+# -- bundles --------------------------------------------------------------------------
+
+TODAY = dt.date(2026, 12, 1)
+
+
+SYLLABLES = ["ба", "ва", "да", "за", "ка", "ла", "ма", "на", "ра", "са", "та", "фа", "ша", "бо", "во", "до",
+             "зо", "ло", "мо", "но"]
+
+
+def _word(i: int, parts: int = 4) -> str:
+    """A distinct name for every ``i`` (folding drops digits, so names are letters only)."""
+    out = []
+    for _ in range(parts):
+        out.append(SYLLABLES[i % 20])
+        i //= 20
+    return "".join(out).capitalize()
+
+
+def _entries(count: int, seed: int) -> list[Entry]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        birth = birth_key(rng.randrange(1960, 2005), rng.randrange(1, 13), rng.randrange(1, 29))
+        if i % 10 == 0:
+            birth = birth[:4] + "<<"
+        end = dt.date(rng.choice([2027, 2029]), 6, 1) if i % 5 else None
+        out.append(Entry(i + 2, _word(i) + "ов", _word(i % 50, 2), "TJK", f"4{i:08d}", birth, end))
+    return out
+
+
+def _installed(tmp: Path, strong: float, possible: float, count: int = 2000) -> BanList:
+    write_bundle(_entries(count, 1), tmp / "bundle", list_version=1, list_date=TODAY,
+                 valid_until=TODAY + dt.timedelta(days=200), deployment="test", strong=strong, possible=possible)
+    unpack_bundle(tmp / "bundle", tmp / "installed")
+    return BanList.open(tmp / "installed", verify_hashes=True)
+
+
+SHAPES = {"full date": "{y}{m}{d}", "unknown day": "{y}{m}<<", "unknown month": "{y}<<{d}",
+          "year only": "{y}<<<<"}
+
+
+def test_per_traveller_budget_holds_for_every_passport_shape(tmp_path: Path) -> None:
+    """Loose budgets so that false alarms are frequent enough to count in seconds: the
+    worst shape (a birth year alone) must come close to the budget and stay under it;
+    every other shape stays under its smaller bound."""
+    strong, possible = 0.05, 0.1
+    with _installed(tmp_path, strong, possible) as bl:
+        bounds = bl.false_alarm_bounds()
+        assert bounds["strong"] <= strong and bounds["possible"] <= possible
+        rng = random.Random(99)
+        for shape, pattern in SHAPES.items():
+            travellers = 1500 if shape == "year only" else 4000
+            counts = {"strong": 0, "possible": 0, "none": 0}
+            lookups = 0
+            for i in range(travellers):
+                birth = pattern.format(y="%02d" % rng.randrange(0, 100, 4), m="%02d" % rng.randrange(1, 13),
+                                       d="%02d" % rng.randrange(1, 29))
+                m = bl.match_fields(_word(i, 5) + "ZZ", "NOBODY", "TJK", f"X{i:08d}", birth, TODAY)
+                counts[m.kind] += 1
+                lookups = lookups_for(birth)
+            for kind, limit in (("strong", strong), ("possible", possible)):
+                bound = limit * lookups / WORST_LOOKUPS
+                expected = bounds[kind] * lookups / WORST_LOOKUPS * travellers
+                sigma = max(1.0, expected) ** 0.5
+                assert counts[kind] <= bound * travellers + 4 * sigma, (shape, kind, counts)
+                if shape == "year only":
+                    assert counts[kind] >= expected - 4 * sigma, (shape, kind, counts, expected)
+
+
+def test_members_are_found_at_every_compatible_precision(tmp_path: Path) -> None:
+    entries = _entries(300, 1)
+    with _installed(tmp_path, 1e-7, 1e-6, 300) as bl:
+        for e in entries[:60]:
+            year = e.end_year or None
+            for birth in {e.birth, e.birth[:4] + "<<", e.birth[:2] + "<<<<"}:
+                m = bl.match_fields("Щ" + e.surname, e.given_names, "TJK", e.document_number, birth, TODAY)
+                assert (m.kind, m.ban_end_year) == ("strong", year), (e.line, birth)
+                m = bl.match_fields(e.surname, e.given_names, "TJK", "NOTIT", birth, TODAY)
+                assert (m.kind, m.ban_end_year) == ("possible", year), (e.line, birth)
+        # a ban that ended before this year is not reported
+        later = dt.date(2028, 1, 1)
+        e = next(e for e in entries if e.end_year == 2027)
+        assert bl.match_fields(e.surname, e.given_names, "TJK", e.document_number, e.birth, later).kind == "none"
+
+
+def test_wire_size_is_close_to_the_information_limit(tmp_path: Path) -> None:
+    man = write_bundle(_entries(20_000, 3), tmp_path / "b", list_version=1, list_date=TODAY,
+                       valid_until=TODAY + dt.timedelta(days=200), deployment="test")
+    for s in man["sets"]:
+        limit = s["keys"] * np.log2(s["universe"] / s["keys"])
+        assert s["compressed_size"] * 8 <= 1.15 * limit, (s["kind"], s["compressed_size"] * 8 / limit)
+
+
+def test_old_format_bundle_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    write_bundle(_entries(10, 1), tmp_path / "b", list_version=1, list_date=TODAY,
+                 valid_until=TODAY + dt.timedelta(days=200), deployment="test")
+    path = tmp_path / "b" / "manifest.json"
+    raw = json.loads(path.read_text())
+    raw["format_version"] = 1
+    path.write_text(json.dumps(raw))
+    with pytest.raises(BundleError) as e:
+        unpack_bundle(tmp_path / "b", tmp_path / "x")
+    assert e.value.field == "format_version" and "rebuild the list" in str(e.value)
+
+
+def test_a_bundle_that_would_expand_beyond_its_declared_size_is_refused_unwritten(tmp_path: Path) -> None:
+    write_bundle(_entries(50, 1), tmp_path / "b", list_version=1, list_date=TODAY,
+                 valid_until=TODAY + dt.timedelta(days=200), deployment="test")
+    path = tmp_path / "b" / "manifest.json"
+    raw = json.loads(path.read_text())
+    raw["sets"][0]["size"] -= 1
+    path.write_text(json.dumps(raw))
+    with pytest.raises(BundleError) as e:
+        unpack_bundle(tmp_path / "b", tmp_path / "x")
+    assert e.value.field == "size" and "decompression bomb" in e.value.reason
+    assert not (tmp_path / "x" / "documents.fps").exists()
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("universe", 10, "universe"),
+    ("keys", 3, "disagrees"),
+    ("end_years", [0], "disagrees"),
+    ("sha256", "0" * 64, "sha256"),
+])
+def test_a_set_that_disagrees_with_its_manifest_is_refused(tmp_path: Path, field: str, value: object,
+                                                          words: str) -> None:
+    write_bundle(_entries(50, 1), tmp_path / "b", list_version=1, list_date=TODAY,
+                 valid_until=TODAY + dt.timedelta(days=200), deployment="test")
+    path = tmp_path / "b" / "manifest.json"
+    raw = json.loads(path.read_text())
+    raw["sets"][1][field] = value
+    path.write_text(json.dumps(raw))
+    with pytest.raises(BundleError) as e:
+        unpack_bundle(tmp_path / "b", tmp_path / "x")
+    assert words in str(e.value)

@@ -142,7 +142,7 @@ def test_a_pulled_cable_resumes(world: World, kiosk_state: Path, pty_pair: tuple
     # a bigger list so there are many frames
     rng = random.Random(5)
     rows = "".join(f"Фамилия{i},Имя{rng.randrange(10**6)},{rng.randrange(1, 28):02d}.01.19{rng.randrange(50, 99)},"
-                   f"TJK,{rng.randrange(10**8, 10**9)},\n" for i in range(30000))
+                   f"TJK,{rng.randrange(10**8, 10**9)},\n" for i in range(50000))
     big = world.repo(world.bundle(version=20261202, list_date=dt.date(2026, 12, 1), name="b-big",
                                   csv="surname,given_names,birth_date,nationality,document_number,ban_end\n" + rows),
                      name="r-big")
@@ -169,7 +169,7 @@ def test_flash_cli_and_a_refused_list(kiosk_state: Path, repo: Path, pty_pair: t
     name = os.ttyname(slave)
     bad = tmp_path / "bad"
     shutil.copytree(repo, bad)
-    victim = sorted((bad / "targets").glob("*.sblf.z"))[0]
+    victim = sorted((bad / "targets").glob("*.gcs"))[0]
     data = victim.read_bytes()
     victim.write_bytes(data[:-3] + bytes([data[-3] ^ 1]) + data[-2:])
     try:

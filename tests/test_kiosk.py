@@ -276,7 +276,7 @@ def signed_state(tmp_path: Path, people: list, list_date: dt.date = dt.date(2026
     entries = read_list("\n".join(rows).encode(), "people.csv", list_date).entries
     assert len(entries) == len(people)
     write_bundle(entries, tmp_path / "bundle", list_version=1, list_date=list_date,
-                 valid_until=list_date + dt.timedelta(days=200), deployment="safar-demo", fp_rate=1e-4)
+                 valid_until=list_date + dt.timedelta(days=200), deployment="safar-demo")
     repo, root = make_demo_repository(tmp_path / "signing", tmp_path / "bundle")
     state = tmp_path / "state"
     provision(state, root)
@@ -292,7 +292,7 @@ class Run:
         self.display = PngDisplay(tmp_path / "screens", size)
         self.screens: list = []
         self.link = ScannerLink(self.scanner.name, today=lambda: (2026, 11, 23), inter_byte_timeout=0.1)
-        self.kiosk = Kiosk(config, self.link, InstalledList(state), self.display, Renderer(config), size,
+        self.kiosk = Kiosk(config, self.link, InstalledList(state, config.false_alarm_limits), self.display, Renderer(config), size,
                            today=lambda: TODAY, on_frame=lambda s, r: self.screens.append(s))
         self.kiosk.refresh_list()
 

@@ -85,7 +85,7 @@ def test_sign_cosign_verify_publish_install(ceremony: tuple[Path, Path], tmp_pat
     code, out, _ = run(bundle_cli, "verify", tmp_path / "usb", "--root", keys / "root.json", "--now", "2028-01-01")
     assert code == 1 and "[expired]" in out
     # a byte changed on the stick
-    f = sorted((tmp_path / "usb" / "SAFAR-LISTS" / "targets").glob("*.sblf.z"))[0]
+    f = sorted((tmp_path / "usb" / "SAFAR-LISTS" / "targets").glob("*.gcs"))[0]
     data = f.read_bytes()
     f.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     code, out, _ = run(bundle_cli, "verify", tmp_path / "usb", "--root", keys / "root.json", "--now", NOW)
@@ -96,7 +96,7 @@ def test_sign_cosign_verify_publish_install(ceremony: tuple[Path, Path], tmp_pat
     provision(state, (keys / "root.json").read_bytes())
     assert install(state, tmp_path / "usb", now=NOW).list_version == 20261101
     # files changed after signing: cosign refuses, sign starts over
-    (bundle / "manifest.json").write_text((bundle / "manifest.json").read_text().replace("0.0001", "0.00010"))
+    (bundle / "manifest.json").write_text((bundle / "manifest.json").read_text().replace("1e-07", "1.0e-07"))
     code, _, err = run(bundle_cli, "cosign", bundle, "--key", k / "targets-migration.pem", "--passphrase-file", pw)
     assert code == 1 and "changed since it was signed" in err
 

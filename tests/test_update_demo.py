@@ -22,7 +22,7 @@ CSV = """surname,given_names,birth_date,nationality,document_number,ban_end
 def _bundle(out: Path, deployment: str = "safar-demo") -> Path:
     entries = read_list(CSV.encode(), "demo.csv", LIST_DATE).entries
     write_bundle(entries, out, list_version=20261101, list_date=LIST_DATE, valid_until=dt.date(2027, 5, 20),
-                 deployment=deployment, fp_rate=1e-4)
+                 deployment=deployment)
     return out
 
 

@@ -11,16 +11,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from tuf.api.metadata import Metadata
 
+from firmware.core.fpset import WireHeader
 from firmware.update import UpdateError, audit_entries, install, installed, provision
 from firmware.update.install import CURRENT, LIST, PREVIOUS
 from host_tools import signing
+from host_tools.listbuild.builder import build_wire
 from test_update_world import (  # noqa: F401  (world is a fixture)
     CSV,
     DEPLOYMENT,
@@ -113,23 +114,26 @@ def test_nothing_personal_in_the_state_directory(world: World, repos: dict[str, 
 
 
 def _bomb(world: World, tmp: Path) -> Path:
-    """Signed by a threshold, but a filter expands far beyond its declared size."""
+    """Signed by a threshold, but a set's wire header fixes an expansion far beyond the
+    size the manifest declares (the manifest's key count agrees, its size lies)."""
     bundle = world.bundle(version=B, list_date=B_DATE, name="b-bomb")
     man = json.loads((bundle / "manifest.json").read_text())
-    f = man["filters"][0]
-    raw = zlib.decompress((bundle / f["file"]).read_bytes())
-    packed = zlib.compress(raw + bytes(64 << 20), 9)
-    (bundle / f["file"]).write_bytes(packed)
-    f["compressed_size"] = len(packed)
-    rewrite_manifest(bundle, {"filters": man["filters"]})
+    f = man["sets"][0]
+    keys = [f"Z|bomb|{i}" for i in range(300_000)]
+    wire, _ = build_wire(keys, [0] * len(keys), f["universe"], bytes.fromhex(man["salt"]))
+    (bundle / f["file"]).write_bytes(wire)
+    f["compressed_size"] = len(wire)
+    f["keys"] = WireHeader.parse(wire, len(wire)).n
+    f["end_years"] = [0]
+    rewrite_manifest(bundle, {"sets": man["sets"]})
     return raw_repository(world, bundle, signed_targets(world, bundle, GOOD_SIGNERS), tmp / "r-bomb")
 
 
 def _huge(world: World, tmp: Path) -> Path:
     bundle = world.bundle(version=B, list_date=B_DATE, name="b-huge")
     man = json.loads((bundle / "manifest.json").read_text())
-    man["filters"][0]["size"] = 1 << 40
-    rewrite_manifest(bundle, {"filters": man["filters"]})
+    man["sets"][0]["size"] = 1 << 40
+    rewrite_manifest(bundle, {"sets": man["sets"]})
     return raw_repository(world, bundle, signed_targets(world, bundle, GOOD_SIGNERS), tmp / "r-huge")
 
 
@@ -142,7 +146,7 @@ def _no_canaries(world: World, tmp: Path) -> Path:
 def _modify_target(world: World, repos: dict[str, Path], tmp: Path, change: Callable[[bytes], bytes]) -> Path:
     copy = tmp / "r-mod"
     shutil.copytree(repos["B"], copy)
-    victim = sorted((copy / "targets").glob("*.sblf.z"))[0]
+    victim = sorted((copy / "targets").glob("*.gcs"))[0]
     victim.write_bytes(change(victim.read_bytes()))
     return copy
 
@@ -176,7 +180,7 @@ def _tampered_manifest(world: World, repos: dict[str, Path], tmp: Path) -> Path:
     copy = tmp / "r-man"
     shutil.copytree(repos["B"], copy)
     data = (copy / "targets" / "manifest.json").read_bytes()
-    (copy / "targets" / "manifest.json").write_bytes(data.replace(b'"fp_rate": 0.0001', b'"fp_rate": 0.0002'))
+    (copy / "targets" / "manifest.json").write_bytes(data.replace(b'"strong_per_traveller": 1e-07', b'"strong_per_traveller": 2e-07'))
     return copy
 
 
@@ -187,7 +191,7 @@ def _missing_file(world: World, repos: dict[str, Path], tmp: Path) -> Path:
 def _delete_one(repos: dict[str, Path], tmp: Path) -> Path:
     copy = tmp / "r-del"
     shutil.copytree(repos["B"], copy)
-    sorted((copy / "targets").glob("*.sblf.z"))[-1].unlink()
+    sorted((copy / "targets").glob("*.gcs"))[-1].unlink()
     return copy
 
 
@@ -309,7 +313,7 @@ def test_a_damaged_current_list_falls_back_to_the_previous(world: World, repos: 
     state = state_with_a
     install(state, repos["B"], now=NOW)
     cur = state / LIST / os.readlink(state / LIST / CURRENT)
-    victim = sorted(cur.glob("*.sblf"))[0]
+    victim = sorted(cur.glob("*.fps"))[0]
     data = victim.read_bytes()
     # set one clear bit of the filter body: members stay members, so only the hashes notice
     i = next(i for i in range(len(data) - 1, 64, -1) if data[i] != 0xFF)

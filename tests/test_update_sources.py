@@ -76,7 +76,7 @@ def test_http_poll_installs_new_lists_only(world: World, tmp_path: Path, web: tu
     r = poll_http(state, url, tmp_path / "cache", now=NOW)
     assert r.action == "installed" and r.list_version == 20261101
     assert not (tmp_path / "cache").exists()
-    assert any(p.endswith(".sblf.z") for p in _Handler.requests)
+    assert any(p.endswith(".gcs") for p in _Handler.requests)
     # nothing new: only the timestamp is fetched
     _Handler.requests.clear()
     assert poll_http(state, url, tmp_path / "cache", now=NOW).action == "unchanged"
@@ -92,7 +92,7 @@ def test_http_poll_installs_new_lists_only(world: World, tmp_path: Path, web: tu
     shutil.rmtree(docroot)
     shutil.copytree(world.repo(world.bundle(version=20261215, list_date=dt.date(2026, 12, 1), name="b-w3"),
                                name="r-w3"), docroot)
-    f = sorted((docroot / "targets").glob("*.sblf.z"))[0]
+    f = sorted((docroot / "targets").glob("*.gcs"))[0]
     f.write_bytes(f.read_bytes() + b"more")
     with pytest.raises(UpdateError) as info:
         poll_http(state, url, tmp_path / "cache", now=NOW)

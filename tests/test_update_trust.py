@@ -196,7 +196,7 @@ def test_another_deployment_is_refused(world: World, tmp_path: Path) -> None:
 def test_manifest_must_match_the_targets(world: World, tmp_path: Path) -> None:
     bundle = world.bundle(name="b-bind")
     md = Metadata(signing.bundle_targets(bundle))
-    dropped = sorted(n for n in md.signed.targets if n.endswith(".sblf.z"))[0]
+    dropped = sorted(n for n in md.signed.targets if n.endswith(".gcs"))[0]
     del md.signed.targets[dropped]
     for s in ("targets-border", "targets-partner"):
         md.sign(world.signer(s), append=True)

@@ -54,7 +54,7 @@ class World:
             shutil.rmtree(out)
         entries = read_list(csv.encode(), "t.csv", list_date).entries
         write_bundle(entries, out, list_version=version, list_date=list_date, valid_until=valid_until,
-                     deployment=deployment, fp_rate=1e-4)
+                     deployment=deployment)
         return out
 
     def repo(self, bundle: Path, signers: tuple[str, ...] = ("targets-border", "targets-migration"),

@@ -1,4 +1,4 @@
-"""An installed (expanded) ban list, opened without loading its filters into memory."""
+"""An installed (expanded) ban list, opened without loading its sets into memory."""
 
 from __future__ import annotations
 
@@ -10,24 +10,33 @@ from pathlib import Path
 from typing import Any
 
 from firmware.banlist.errors import BundleError
-from firmware.banlist.manifest import MANIFEST_NAME, Manifest, parse_manifest
+from firmware.banlist.manifest import KINDS, MANIFEST_NAME, Manifest, SetEntry, parse_manifest
 from firmware.banlist.unpack import check_header
-from firmware.core.bloom import HEADER_SIZE, BloomFilter
-from firmware.core.keys import document_query_keys, query_keys
+from firmware.core.budget import traveller_bound
+from firmware.core.fpset import HEADER_SIZE, MAX_CLASSES, FingerprintSet
+from firmware.core.keys import WORST_LOOKUPS, document_query_keys, query_keys
 from firmware.core.match import Match, match_probes
 
 
-class Partition:
-    """One end-year filter, memory-mapped."""
+class KeySet:
+    """One key kind's expanded set, memory-mapped: ``find`` and ``end_years`` for the policy."""
 
-    def __init__(self, path: Path, end_year: int, filt: BloomFilter, mapping: mmap.mmap) -> None:
+    def __init__(self, path: Path, entry: SetEntry, fps: FingerprintSet, mapping: mmap.mmap) -> None:
         self.path = path
-        self.end_year = end_year
-        self.filter = filt
+        self.entry = entry
+        self.kind = entry.kind
+        self.end_years = fps.end_years
+        self.find = fps.find
+        self.n = fps.header.n
+        self.universe = fps.header.universe
         self._mapping = mapping
 
     def contains(self, key: str) -> bool:
-        return key in self.filter
+        return self.find(key) != -1
+
+    def false_alarm_bound(self, lookups: int = WORST_LOOKUPS) -> float:
+        """Upper bound of an innocent traveller's chance of a hit in this set."""
+        return traveller_bound(self.n, self.universe, lookups)
 
     def close(self) -> None:
         self._mapping.close()
@@ -36,10 +45,11 @@ class Partition:
 class BanList:
     """The kiosk's view of a list: its manifest and a ``match`` for each traveller."""
 
-    def __init__(self, directory: Path, manifest: Manifest, partitions: list[Partition]) -> None:
+    def __init__(self, directory: Path, manifest: Manifest, documents: KeySet, names: KeySet) -> None:
         self.directory = directory
         self.manifest = manifest
-        self.partitions = partitions
+        self.documents = documents
+        self.names = names
 
     @classmethod
     def open(cls, directory: Path | str, verify_hashes: bool = False) -> BanList:
@@ -49,39 +59,29 @@ class BanList:
         except FileNotFoundError:
             raise BundleError("no manifest.json", str(directory / MANIFEST_NAME)) from None
         manifest = parse_manifest(data)
-        parts: list[Partition] = []
+        opened: dict[str, KeySet] = {}
         try:
-            for entry in manifest.filters:
-                path = directory / entry.name
-                try:
-                    f = open(path, "rb")
-                except FileNotFoundError:
-                    raise BundleError("filter file missing", str(path)) from None
-                with f:
-                    size = f.seek(0, 2)
-                    if size < HEADER_SIZE:
-                        raise BundleError("filter file truncated", str(path), offset=size)
-                    mapping = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-                part = Partition(path, entry.end_year, BloomFilter(mapping), mapping)
-                parts.append(part)
-                check_header(entry, manifest, bytes(mapping[:HEADER_SIZE]), size, str(path))
-                if verify_hashes and hashlib.sha256(mapping).hexdigest() != entry.sha256:
-                    raise BundleError("contents do not match the manifest's sha256", str(path), "sha256")
+            for entry in manifest.sets:
+                opened[entry.kind] = _open_set(directory / entry.name, entry, manifest, verify_hashes)
         except BaseException:
-            for p in parts:
-                p.close()
+            for s in opened.values():
+                s.close()
             raise
-        return cls(directory, manifest, parts)
+        return cls(directory, manifest, opened["document"], opened["name"])
 
     def close(self) -> None:
-        for p in self.partitions:
-            p.close()
+        self.documents.close()
+        self.names.close()
 
     def __enter__(self) -> BanList:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def sets(self) -> list[KeySet]:
+        return [self.documents, self.names]
 
     @property
     def list_date(self) -> dt.date:
@@ -94,27 +94,67 @@ class BanList:
     def expired(self, today: dt.date) -> bool:
         return today > self.manifest.valid_until
 
+    def false_alarm_bounds(self, lookups: int = WORST_LOOKUPS) -> dict[str, float]:
+        """Per-traveller upper bounds, from the sets as installed (not from what the manifest
+        claims): ``strong`` (document set) and ``possible`` (name set)."""
+        return {"strong": self.documents.false_alarm_bound(lookups), "possible": self.names.false_alarm_bound(lookups)}
+
+    def budget_problem(self, max_strong: float, max_possible: float) -> str | None:
+        """Why this kiosk must not match against the list, when its false-alarm bounds for
+        the worst passport shape exceed the kiosk's limits; None when they do not."""
+        bounds = self.false_alarm_bounds()
+        worse = [f"{label} {bounds[kind]:.3g} per traveller, more than this kiosk's limit of {limit:.3g}"
+                 for kind, label, limit in (("strong", "false strong answers", max_strong),
+                                            ("possible", "false possible answers", max_possible))
+                 if bounds[kind] > limit]
+        if not worse:
+            return None
+        return "the list allows " + " and ".join(worse) + "; rebuild it with a stricter budget"
+
     def match(self, document: Any, today: dt.date | None = None) -> Match:
         """``document``: a parsed ``firmware.core.mrz.Document``."""
         doc_probes, name_probes = document_query_keys(document)
-        return match_probes(doc_probes, name_probes, self.partitions, today.year if today else None)
+        return match_probes(doc_probes, name_probes, self.documents, self.names, today.year if today else None)
 
     def match_fields(self, surname: str, given_names: str, nationality: str, number: str | None,
                      birth: str, today: dt.date | None = None) -> Match:
         """``birth``: YYMMDD with '<<' for unknown parts (``firmware.core.keys.birth_key``)."""
         doc_probes, name_probes = query_keys(surname, given_names, nationality, number, birth)
-        return match_probes(doc_probes, name_probes, self.partitions, today.year if today else None)
+        return match_probes(doc_probes, name_probes, self.documents, self.names, today.year if today else None)
 
     def self_test(self) -> list[str]:
-        """Problems found (empty when healthy): every canary must be in every partition,
-        and random non-member keys must mostly be absent (a filter of all ones would match everyone)."""
+        """Problems found (empty when healthy): every canary must be in every set, and random
+        non-member keys must be absent (a set that answers "present" to everyone is broken)."""
         problems = []
-        for part in self.partitions:
-            missing = [c for c in self.manifest.canaries if not part.contains(c)]
+        for s in self.sets:
+            missing = [c for c in self.manifest.canaries if not s.contains(c)]
             if missing:
-                problems.append(f"{part.path.name}: {len(missing)} of {len(self.manifest.canaries)} canary keys missing")
+                problems.append(f"{s.path.name}: {len(missing)} of {len(self.manifest.canaries)} canary keys missing")
             probes = ["Z|absent|" + secrets.token_hex(8) for _ in range(64)]
-            hits = sum(part.contains(p) for p in probes)
+            hits = sum(s.contains(p) for p in probes)
             if hits > 16:
-                problems.append(f"{part.path.name}: {hits} of 64 random keys match; the filter is saturated")
+                problems.append(f"{s.path.name}: {hits} of 64 random keys match; the set is saturated")
         return problems
+
+
+def _open_set(path: Path, entry: SetEntry, manifest: Manifest, verify_hashes: bool) -> KeySet:
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        raise BundleError("set file missing", str(path)) from None
+    with f:
+        size = f.seek(0, 2)
+        if size < HEADER_SIZE:
+            raise BundleError("set file truncated", str(path), offset=size)
+        mapping = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        check_header(entry, manifest, bytes(mapping[:HEADER_SIZE + 2 * MAX_CLASSES]), size, str(path))
+        if verify_hashes and hashlib.sha256(mapping).hexdigest() != entry.sha256:
+            raise BundleError("contents do not match the manifest's sha256", str(path), "sha256")
+        return KeySet(path, entry, FingerprintSet(mapping, size), mapping)
+    except BaseException:
+        mapping.close()
+        raise
+
+
+__all__ = ["BanList", "KeySet", "KINDS"]

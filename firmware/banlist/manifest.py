@@ -8,32 +8,40 @@ import re
 from typing import Any
 
 from firmware.banlist.errors import BundleError
-from firmware.core.bloom import HASH_SCHEME, MAX_HASHES
+from firmware.core.fpset import HASH_SCHEME, MAX_UNIVERSE
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 MAX_MANIFEST_BYTES = 1 << 20
+KINDS = ("document", "name")
+WIRE_SUFFIX = ".gcs"
+EXPANDED_SUFFIX = ".fps"
 _FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
-class FilterEntry:
-    """One partition's filter file as the manifest declares it."""
+class SetEntry:
+    """One key kind's set as the manifest declares it: the wire file that travels and
+    the expanded file the kiosk queries."""
 
     def __init__(self, raw: dict[str, Any], where: str) -> None:
+        self.kind: str = _get(raw, "kind", str, where)
+        if self.kind not in KINDS:
+            raise BundleError(f"unknown set kind {self.kind!r} (known: {', '.join(KINDS)})", MANIFEST_NAME,
+                              f"{where}.kind")
         self.file: str = _get(raw, "file", str, where)
-        if not _FILE_NAME.match(self.file) or not self.file.endswith(".sblf.z"):
-            raise BundleError(f"bad filter file name {self.file!r}", MANIFEST_NAME, f"{where}.file")
-        self.name = self.file[: -len(".z")]
-        self.end_year: int = _get(raw, "end_year", int, where)
-        if self.end_year != 0 and not 1900 <= self.end_year <= 9999:
-            raise BundleError(f"end year {self.end_year} out of range", MANIFEST_NAME, f"{where}.end_year")
+        if not _FILE_NAME.match(self.file) or not self.file.endswith(WIRE_SUFFIX):
+            raise BundleError(f"bad set file name {self.file!r}", MANIFEST_NAME, f"{where}.file")
+        self.name = self.file[: -len(WIRE_SUFFIX)] + EXPANDED_SUFFIX
         self.keys: int = _nonneg(raw, "keys", where)
-        self.bits: int = _nonneg(raw, "bits", where)
-        self.hashes: int = _nonneg(raw, "hashes", where)
-        if not 1 <= self.hashes <= MAX_HASHES or self.bits < 8 or self.bits % 8:
-            raise BundleError("impossible filter parameters", MANIFEST_NAME, f"{where}.bits/hashes")
+        self.universe: int = _nonneg(raw, "universe", where)
+        if not 1 <= self.universe <= MAX_UNIVERSE or self.keys > self.universe:
+            raise BundleError("impossible universe for its key count", MANIFEST_NAME, f"{where}.universe")
+        years = _get(raw, "end_years", list, where)
+        if not years or not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
+            raise BundleError("end_years must be a non-empty list of integers", MANIFEST_NAME, f"{where}.end_years")
+        self.end_years: list[int] = years
         self.size: int = _nonneg(raw, "size", where)
         self.compressed_size: int = _nonneg(raw, "compressed_size", where)
         self.sha256: str = _get(raw, "sha256", str, where)
@@ -42,13 +50,16 @@ class FilterEntry:
 
 
 class Manifest:
-    """Everything the kiosk needs to know about a list before opening its filters."""
+    """Everything the kiosk needs to know about a list before opening its sets."""
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
         fv = _get(raw, "format_version", int, "")
         if fv != FORMAT_VERSION:
-            raise BundleError(f"unsupported bundle format version {fv}", MANIFEST_NAME, "format_version")
+            hint = (": it holds Bloom filters of the old format; rebuild the list with this version's "
+                    "`safar list build`" if fv == 1 else "")
+            raise BundleError(f"unsupported bundle format version {fv} (this kiosk reads {FORMAT_VERSION}){hint}",
+                              MANIFEST_NAME, "format_version")
         self.list_version: int = _nonneg(raw, "list_version", "")
         self.list_date = _date(raw, "list_date")
         self.valid_until = _date(raw, "valid_until")
@@ -62,25 +73,31 @@ class Manifest:
         if not _HEX32.match(salt):
             raise BundleError("salt must be 32 lowercase hex digits", MANIFEST_NAME, "salt")
         self.salt = bytes.fromhex(salt)
-        self.fp_rate = float(_get(raw, "fp_rate", (int, float), ""))
-        if not 0 < self.fp_rate < 1:
-            raise BundleError("fp_rate must be between 0 and 1", MANIFEST_NAME, "fp_rate")
-        filters = _get(raw, "filters", list, "")
-        if not filters:
-            raise BundleError("no filters listed", MANIFEST_NAME, "filters")
-        self.filters = [FilterEntry(_obj(f, f"filters[{i}]"), f"filters[{i}]") for i, f in enumerate(filters)]
-        names = [f.file for f in self.filters]
-        if len(set(names)) != len(names):
-            raise BundleError("a filter file is listed twice", MANIFEST_NAME, "filters")
+        budget = _obj(_get(raw, "false_alarm", dict, ""), "false_alarm")
+        self.budget_strong = _probability(budget, "strong_per_traveller")
+        self.budget_possible = _probability(budget, "possible_per_traveller")
+        sets = _get(raw, "sets", list, "")
+        self.sets = [SetEntry(_obj(f, f"sets[{i}]"), f"sets[{i}]") for i, f in enumerate(sets)]
+        kinds = sorted(s.kind for s in self.sets)
+        if kinds != sorted(KINDS):
+            raise BundleError("a bundle holds exactly one document set and one name set", MANIFEST_NAME, "sets")
+        if len({s.file for s in self.sets}) != len(self.sets):
+            raise BundleError("a set file is listed twice", MANIFEST_NAME, "sets")
         canaries = _get(raw, "canaries", list, "")
         if not canaries or not all(isinstance(c, str) and c.startswith("Z|") for c in canaries):
             raise BundleError("canaries must be a non-empty list of 'Z|' keys", MANIFEST_NAME, "canaries")
         self.canaries: list[str] = canaries
         self.records: int = _nonneg(raw, "records", "")
 
+    def set_of(self, kind: str) -> SetEntry:
+        for s in self.sets:
+            if s.kind == kind:
+                return s
+        raise KeyError(kind)
+
     @property
     def total_size(self) -> int:
-        return sum(f.size for f in self.filters)
+        return sum(f.size for f in self.sets)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -134,3 +151,10 @@ def _date(raw: dict[str, Any], name: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise BundleError(f"not an ISO date: {text!r}", MANIFEST_NAME, name) from None
+
+
+def _probability(raw: dict[str, Any], name: str) -> float:
+    value = float(_get(raw, name, (int, float), "false_alarm"))
+    if not 0 < value < 1:
+        raise BundleError("must be a probability between 0 and 1", MANIFEST_NAME, f"false_alarm.{name}")
+    return value

@@ -1,25 +1,24 @@
-"""Expanding a transport bundle's compressed filters, refusing bombs before they expand.
+"""Expanding a transport bundle's wire sets, refusing bombs before they expand.
 
-Every file's compressed and expanded sizes are declared in the manifest; the
-expansion is streamed with a hard cap, so a bundle that lies about its sizes is
-refused after at most ``declared + 1`` bytes of output. The expanded bytes are
-hashed and their header checked against the manifest before anything is kept.
+Every set's wire and expanded sizes are declared in the (signed) manifest. The wire
+file must be exactly its declared size; its header and class records must agree with
+the manifest (key count, universe, ban-end years, salt) and fix an expanded size equal
+to the declared one before a single entry is decoded. The expanded bytes are hashed
+and checked against the manifest before anything is kept.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import zlib
 from pathlib import Path
 
 from firmware.banlist.errors import BundleError
-from firmware.banlist.manifest import MANIFEST_NAME, FilterEntry, Manifest, parse_manifest
-from firmware.core.bloom import HEADER_SIZE, FilterError, FilterHeader
+from firmware.banlist.expand import expand
+from firmware.banlist.manifest import MANIFEST_NAME, Manifest, SetEntry, parse_manifest
+from firmware.core.fpset import ExpandedHeader, FilterError, WireHeader
 
-# A kiosk's storage budget for one list; 5M records (up to 6 keys each) at 1e-4 is about 72 MB.
+# A kiosk's storage budget for one list; 5M records at the default budgets expand to about 60 MB.
 DEFAULT_MAX_EXPANDED = 1 << 30
-CHUNK = 1 << 16
 
 
 def read_manifest(directory: Path) -> Manifest:
@@ -31,67 +30,51 @@ def read_manifest(directory: Path) -> Manifest:
     return parse_manifest(data)
 
 
-def check_header(entry: FilterEntry, manifest: Manifest, head: bytes, size: int, where: str) -> FilterHeader:
+def _agree(entry: SetEntry, manifest: Manifest, n: int, universe: int, end_years: list[int], salt: bytes,
+           where: str) -> None:
+    for field, have, want in (("n", n, entry.keys), ("universe", universe, entry.universe),
+                              ("end_years", end_years, entry.end_years), ("salt", salt, manifest.salt)):
+        if have != want:
+            raise BundleError(f"set header {field} disagrees with the manifest", where, field)
+
+
+def check_header(entry: SetEntry, manifest: Manifest, head: bytes, size: int, where: str) -> ExpandedHeader:
+    """The expanded set's header, checked on its own and against the manifest."""
     try:
-        header = FilterHeader.parse(head, size)
+        header = ExpandedHeader.parse(head, size)
     except FilterError as e:
         raise BundleError(e.reason, where, e.field, e.offset) from None
-    for field, have, want in (("k", header.k, entry.hashes), ("m", header.m, entry.bits),
-                              ("n", header.n, entry.keys), ("end_year", header.end_year, entry.end_year),
-                              ("salt", header.salt, manifest.salt)):
-        if have != want:
-            raise BundleError(f"filter header {field} disagrees with the manifest", where, field)
+    _agree(entry, manifest, header.n, header.universe, header.end_years, header.salt, where)
     return header
 
 
-def expand_filter(src: Path, dest: Path, entry: FilterEntry, manifest: Manifest) -> None:
-    """Decompress one filter with its declared limits; write it to ``dest`` and fsync."""
+def expand_set(src: Path, dest: Path, entry: SetEntry, manifest: Manifest) -> None:
+    """Expands one wire set within its declared limits; writes it to ``dest`` and fsyncs."""
     where = str(src)
     try:
         actual = src.stat().st_size
     except FileNotFoundError:
-        raise BundleError("filter file missing", where) from None
+        raise BundleError("set file missing", where) from None
     if actual != entry.compressed_size:
         raise BundleError(f"file is {actual} bytes, manifest declares {entry.compressed_size} "
                           f"({'truncated' if actual < entry.compressed_size else 'oversized'})", where, "compressed_size")
-    d = zlib.decompressobj()
-    digest = hashlib.sha256()
-    written = 0
-    head = b""
-    with open(src, "rb") as fin, open(dest, "wb") as fout:
-        consumed = 0
-        while True:
-            chunk = fin.read(CHUNK)
-            if not chunk:
-                break
-            data = chunk
-            while data:
-                try:
-                    out = d.decompress(data, entry.size - written + 1)
-                except zlib.error as e:
-                    raise BundleError(f"corrupt compressed data: {e}", where, offset=consumed) from None
-                written += len(out)
-                if written > entry.size:
-                    raise BundleError(f"expands beyond its declared {entry.size} bytes (decompression bomb?)",
-                                      where, "size")
-                if len(head) < HEADER_SIZE:
-                    head += out[: HEADER_SIZE - len(head)]
-                digest.update(out)
-                fout.write(out)
-                data = d.unconsumed_tail
-            consumed += len(chunk)
-        if not d.eof:
-            raise BundleError("compressed data ends early (truncated)", where, offset=consumed)
-        if d.unused_data:
-            raise BundleError("bytes after the end of the compressed data", where,
-                              offset=consumed - len(d.unused_data))
-        if written != entry.size:
-            raise BundleError(f"expands to {written} bytes, manifest declares {entry.size}", where, "size")
-        if digest.hexdigest() != entry.sha256:
-            raise BundleError("contents do not match the manifest's sha256", where, "sha256")
-        check_header(entry, manifest, head, written, where)
-        fout.flush()
-        os.fsync(fout.fileno())
+    data = src.read_bytes()
+    if len(data) != entry.compressed_size:
+        raise BundleError("file changed size while it was read", where, "compressed_size")
+    try:
+        wire = WireHeader.parse(data, len(data))
+        _agree(entry, manifest, wire.n, wire.universe, wire.end_years, wire.salt, where)
+        if wire.expanded_size != entry.size:
+            raise BundleError(f"expands to {wire.expanded_size} bytes, manifest declares {entry.size}"
+                              + (" (decompression bomb?)" if wire.expanded_size > entry.size else ""), where, "size")
+        with open(dest, "wb") as fout:
+            _, digest = expand(data, fout, entry.size)
+            fout.flush()
+            os.fsync(fout.fileno())
+    except FilterError as e:
+        raise BundleError(e.reason, where, e.field, e.offset) from None
+    if digest != entry.sha256:
+        raise BundleError("contents do not match the manifest's sha256", where, "sha256")
 
 
 def unpack_bundle(src_dir: Path, dest_dir: Path, max_expanded: int = DEFAULT_MAX_EXPANDED) -> Manifest:
@@ -100,9 +83,9 @@ def unpack_bundle(src_dir: Path, dest_dir: Path, max_expanded: int = DEFAULT_MAX
     manifest = read_manifest(src_dir)
     if manifest.total_size > max_expanded:
         raise BundleError(f"declares {manifest.total_size} expanded bytes, more than this kiosk's limit of "
-                          f"{max_expanded}", str(src_dir / MANIFEST_NAME), "filters[].size")
+                          f"{max_expanded}", str(src_dir / MANIFEST_NAME), "sets[].size")
     dest_dir.mkdir(parents=True, exist_ok=True)
-    for entry in manifest.filters:
-        expand_filter(src_dir / entry.file, dest_dir / entry.name, entry, manifest)
+    for entry in manifest.sets:
+        expand_set(src_dir / entry.file, dest_dir / entry.name, entry, manifest)
     (dest_dir / MANIFEST_NAME).write_bytes((src_dir / MANIFEST_NAME).read_bytes())
     return manifest

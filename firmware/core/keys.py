@@ -5,34 +5,85 @@
   passport, whatever the spelling (possible).
 
 Birth dates are keyed as YYMMDD with '<<' for unknown parts: two digits of year on
-both sides, so the MRZ's missing century never matters. An entry whose date is
-partly unknown is stored at the precision it has, and a passport probes its own date
-and the coarser ones; so that a passport with unknown parts still finds an entry
-with a full date, entries also store *coarse* keys (``DC|``/``NC|``) that only such
-passports probe. See docs/name-folding.md. Portable (MicroPython).
+both sides, so the MRZ's missing century never matters. A list entry is stored once,
+at the precision the list gives (YYMMDD, YYMM<< or YY<<<<: the year is always known).
+The traveller's side does the widening: it looks up every list date its own date is
+compatible with (equal wherever both know the part), so a full date costs 3 lookups
+a key and a passport that gives only the year costs ``WORST_LOOKUPS``. The false-alarm
+budget is set for that worst case (``firmware.core.budget``). See docs/filter-format.md
+and docs/name-folding.md. Portable (MicroPython).
 """
 
 from firmware.core.translit import fold, words
 
 DIGITS = "0123456789"
+UNKNOWN = "<<"
 
 
 def birth_key(year, month, day):
     """YYMMDD with '<<' for each unknown part (None)."""
-    y = "<<" if year is None else "%02d" % (year % 100)
-    m = "<<" if month is None else "%02d" % month
-    d = "<<" if day is None else "%02d" % day
+    y = UNKNOWN if year is None else "%02d" % (year % 100)
+    m = UNKNOWN if month is None else "%02d" % month
+    d = UNKNOWN if day is None else "%02d" % day
     return y + m + d
 
 
-def coarser(birth):
-    """The same date with the day, then also the month, made unknown."""
-    out = []
-    if birth[4:6] != "<<":
-        out.append(birth[0:4] + "<<")
-    if birth[2:4] != "<<":
-        out.append(birth[0:2] + "<<<<")
+def _days(yy, month):
+    if month == 2:
+        # a two-digit year may be 1900 or 2000: allow the 29th whenever it could exist
+        return 29 if yy % 4 == 0 else 28
+    if month in (4, 6, 9, 11):
+        return 30
+    return 31
+
+
+def _part(text):
+    if text == UNKNOWN:
+        return None
+    if len(text) == 2 and text[0] in DIGITS and text[1] in DIGITS:
+        return int(text)
+    return -1
+
+
+def compatible_births(birth):
+    """Every list-side birth key (YYMMDD, YYMM<< or YY<<<<) that agrees with ``birth``
+    wherever both know the part. Empty when the year is unknown or the date impossible:
+    such a passport cannot be matched (every list entry has a year)."""
+    if len(birth) != 6:
+        return []
+    yy, mm, dd = _part(birth[0:2]), _part(birth[2:4]), _part(birth[4:6])
+    if yy is None or yy < 0 or (mm is not None and not 1 <= mm <= 12) or (dd is not None and not 1 <= dd <= 31):
+        return []
+    y = birth[0:2]
+    out = [y + UNKNOWN + UNKNOWN]
+    months = [mm] if mm is not None else list(range(1, 13))
+    for m in months:
+        if dd is not None and dd > _days(yy, m):
+            continue
+        out.append(y + "%02d" % m + UNKNOWN)
+        days = [dd] if dd is not None else list(range(1, _days(yy, m) + 1))
+        for d in days:
+            out.append(y + "%02d%02d" % (m, d))
+    if len(out) == 1 and mm is not None:
+        return []  # a day that the month does not have
     return out
+
+
+def lookups_for(birth):
+    """Lookups a traveller born on ``birth`` costs per key kind."""
+    return len(compatible_births(birth))
+
+
+def _worst():
+    worst = 0
+    for shape in ("000101", "00<<<<", "0002<<", "00<<29", "00<<01", "0001<<"):
+        worst = max(worst, lookups_for(shape))
+    return worst
+
+
+# The most lookups any passport shape costs per key kind: a passport that gives only a
+# leap-capable birth year (366 days + 12 months + the year itself).
+WORST_LOOKUPS = _worst()
 
 
 def normalize_number(number):
@@ -49,50 +100,32 @@ def normalize_number(number):
     return "".join(out)
 
 
-def document_key(nationality, number, birth):
+def document_head(nationality, number):
+    """``D|NAT|NUMBER`` (the key without its date), or None when there is no number."""
     n = normalize_number(number)
     if not n:
         return None
-    return "D|" + nationality.upper().replace("<", "") + "|" + n + "|" + birth
+    return "D|" + nationality.upper().replace("<", "") + "|" + n
+
+
+def name_head(surname, given_names):
+    """``N|SURNAME|GIVEN`` (folded; the first given name only), or None without a surname."""
+    s = fold(surname)
+    if not s:
+        return None
+    first = words(given_names)
+    g = fold(first[0]) if first else ""
+    return "N|" + s + "|" + g
+
+
+def document_key(nationality, number, birth):
+    head = document_head(nationality, number)
+    return None if head is None else head + "|" + birth
 
 
 def name_key(surname, given_names, birth):
-    s = fold(surname)
-    first = words(given_names)
-    g = fold(first[0]) if first else ""
-    if not s:
-        return None
-    return "N|" + s + "|" + g + "|" + birth
-
-
-def _split(key):
-    """'N|SKELETON|GIVEN|YYMMDD' -> ('N', 'SKELETON|GIVEN', 'YYMMDD')."""
-    kind, rest = key.split("|", 1)
-    head, birth = rest.rsplit("|", 1)
-    return kind, head, birth
-
-
-def _with_coarse(key):
-    """The key plus its coarse forms (marked 'C'), for the list side."""
-    if key is None:
-        return []
-    kind, head, birth = _split(key)
-    out = [key]
-    for b in coarser(birth):
-        out.append(kind + "C|" + head + "|" + b)
-    return out
-
-
-def entry_keys(surname, given_names, nationality, number, birth):
-    """Keys the builder inserts for one list entry: (document keys, name keys)."""
-    names = _with_coarse(name_key(surname, given_names, birth))
-    if _HARD_SIGNS[0] in surname + given_names or _HARD_SIGNS[1] in surname + given_names:
-        # Ъ is written IE by ICAO and dropped by Tajik passports: insert both.
-        bare = name_key(_drop_hard_signs(surname), _drop_hard_signs(given_names), birth)
-        for k in _with_coarse(bare):
-            if k not in names:
-                names.append(k)
-    return _with_coarse(document_key(nationality, number or "", birth)), names
+    head = name_head(surname, given_names)
+    return None if head is None else head + "|" + birth
 
 
 _HARD_SIGNS = ("Ъ", "ъ")
@@ -102,22 +135,38 @@ def _drop_hard_signs(text):
     return text.replace(_HARD_SIGNS[0], "").replace(_HARD_SIGNS[1], "")
 
 
-def _probes(key):
-    if key is None:
+def entry_name_heads(surname, given_names):
+    """Name heads a list entry is stored under: one, or two when a Ъ is written IE by
+    ICAO and dropped by Tajik passports."""
+    heads = []
+    head = name_head(surname, given_names)
+    if head is not None:
+        heads.append(head)
+    if _HARD_SIGNS[0] in surname + given_names or _HARD_SIGNS[1] in surname + given_names:
+        bare = name_head(_drop_hard_signs(surname), _drop_hard_signs(given_names))
+        if bare is not None and bare not in heads:
+            heads.append(bare)
+    return heads
+
+
+def entry_keys(surname, given_names, nationality, number, birth):
+    """Keys the builder inserts for one list entry: (document keys, name keys), at the
+    entry's own date only."""
+    doc = document_key(nationality, number or "", birth)
+    return ([] if doc is None else [doc]), [h + "|" + birth for h in entry_name_heads(surname, given_names)]
+
+
+def _probes(head, births):
+    if head is None:
         return []
-    kind, head, birth = _split(key)
-    out = [key]
-    for b in coarser(birth):
-        out.append(kind + "|" + head + "|" + b)
-    if "<" in birth:
-        # This passport's own date is partly unknown: it may be any full date.
-        out.append(kind + "C|" + head + "|" + birth)
-    return out
+    return [head + "|" + b for b in births]
 
 
 def query_keys(surname, given_names, nationality, number, birth):
-    """Keys the kiosk probes for one traveller: (document probes, name probes)."""
-    return _probes(document_key(nationality, number or "", birth)), _probes(name_key(surname, given_names, birth))
+    """Keys the kiosk looks up for one traveller: (document probes, name probes)."""
+    births = compatible_births(birth)
+    return (_probes(document_head(nationality, number or ""), births),
+            _probes(name_head(surname, given_names), births))
 
 
 def document_query_keys(doc):

@@ -1,10 +1,11 @@
-"""What a traveller's keys found in the list's partitions: none, possible or strong.
+"""What a traveller's keys found in the list: none, possible or strong.
 
-Pure: the partitions are anything with ``end_year`` and ``contains(key)``, so the
-same policy runs on the kiosk (memory-mapped files) and on a microcontroller.
-Policy (../shared/PRODUCT.md, "Matching"): a document-key hit is strong, a
-name-key hit is possible; a partition whose ban ended in an earlier year than
-today's is not consulted. Portable (MicroPython).
+Pure: a set is anything with ``find(key)`` (the class index, or -1 when absent) and
+``end_years`` (the class's ban-end year, 0 when the list gives none), so the same
+policy runs on the kiosk (memory-mapped sets) and on a microcontroller. Policy
+(../shared/PRODUCT.md, "Matching"): a document-key hit is strong, a name-key hit is
+possible; a hit whose ban ended in an earlier year than today's is not reported.
+Portable (MicroPython).
 """
 
 NONE = "none"
@@ -13,13 +14,15 @@ STRONG = "strong"
 
 
 class Match:
-    """The outcome; ``ban_end_year`` is None when the record gives no end date."""
+    """The outcome; ``ban_end_year`` is None when the record gives no end date;
+    ``lookups`` is how many lookups it took (for the benchmarks)."""
 
-    __slots__ = ("kind", "ban_end_year")
+    __slots__ = ("kind", "ban_end_year", "lookups")
 
-    def __init__(self, kind, ban_end_year=None):
+    def __init__(self, kind, ban_end_year=None, lookups=0):
         self.kind = kind
         self.ban_end_year = ban_end_year
+        self.lookups = lookups
 
     @property
     def found(self):
@@ -32,17 +35,21 @@ class Match:
         return {"kind": self.kind, "ban_end_year": self.ban_end_year}
 
 
-def _hits(probes, partitions, year):
-    """End years of the partitions any probe hits (0 = no end date given)."""
+def _hits(probes, keyset, year):
+    """End years of the current records any probe hits (0 = no end date given)."""
     ends = []
-    for part in partitions:
-        end = part.end_year
+    if keyset is None:
+        return ends
+    years = keyset.end_years
+    for key in probes:
+        code = keyset.find(key)
+        if code < 0:
+            continue
+        # a damaged class byte must not crash the kiosk: treat it as "no end date given"
+        end = years[code] if code < len(years) else 0
         if end and year is not None and end < year:
             continue
-        for key in probes:
-            if part.contains(key):
-                ends.append(end)
-                break
+        ends.append(end)
     return ends
 
 
@@ -52,12 +59,13 @@ def _ban_end(ends):
     return max(ends)
 
 
-def match_probes(document_probes, name_probes, partitions, year=None):
+def match_probes(document_probes, name_probes, documents, names, year=None):
     """Strong if any document probe hits, else possible if any name probe hits."""
-    ends = _hits(document_probes, partitions, year)
+    ends = _hits(document_probes, documents, year)
     if ends:
-        return Match(STRONG, _ban_end(ends))
-    ends = _hits(name_probes, partitions, year)
+        return Match(STRONG, _ban_end(ends), len(document_probes))
+    ends = _hits(name_probes, names, year)
+    lookups = len(document_probes) + len(name_probes)
     if ends:
-        return Match(POSSIBLE, _ban_end(ends))
-    return Match(NONE)
+        return Match(POSSIBLE, _ban_end(ends), lookups)
+    return Match(NONE, None, lookups)

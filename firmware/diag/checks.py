@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+
 PASS, WARN, FAIL = "pass", "warn", "fail"
 SEVERITY = {PASS: 0, WARN: 1, FAIL: 2}
 
@@ -75,6 +77,7 @@ class DiagContext:
         scanner_baud: int = 9600,
         ioboard_timeout: float = 1.0,
         statvfs: Callable[[Path], os.statvfs_result] | None = None,
+        false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE),
     ) -> None:
         self.root = Path(root)
         self.state_dir = Path(state_dir)
@@ -89,6 +92,7 @@ class DiagContext:
         self.scanner_baud = scanner_baud
         self.ioboard_timeout = ioboard_timeout
         self.statvfs: Callable[[Path], os.statvfs_result] = statvfs if statvfs is not None else os.statvfs
+        self.false_alarm_limits = false_alarm_limits
 
     def path(self, system_path: str) -> Path:
         """`system_path` (absolute, e.g. '/sys/class/...') under the root."""
@@ -348,12 +352,15 @@ def check_list(ctx: DiagContext) -> CheckResult:
     with banlist:
         manifest = banlist.manifest
         problems = banlist.self_test()
+        budget = _budget(banlist, ctx, details)
     details.update(manifest.summary())
-    details["filters"] = len(manifest.filters)
+    details["sets"] = len(manifest.sets)
     if problems:
         details["self_test"] = problems
         return CheckResult(name, FAIL, f"The installed list fails its self-test ({'; '.join(problems)}): "
                            "flash the list again.", details)
+    if budget is not None:
+        return CheckResult(name, FAIL, f"The installed list is not used: {budget}.", details)
     today = ctx.now().date()
     age_days = (today - manifest.list_date).days
     details["age_days"] = age_days
@@ -373,6 +380,15 @@ def check_list(ctx: DiagContext) -> CheckResult:
                        f"{manifest.records} records, self-test passed." + unsigned, details)
 
 
+def _budget(banlist: Any, ctx: DiagContext, details: dict[str, Any]) -> str | None:
+    """The list's per-traveller false-alarm bounds into ``details``; the reason the kiosk
+    refuses the list when they exceed its limits."""
+    details["false_alarm_per_traveller"] = banlist.false_alarm_bounds()
+    details["false_alarm_limits"] = {"strong": ctx.false_alarm_limits[0], "possible": ctx.false_alarm_limits[1]}
+    problem: str | None = banlist.budget_problem(*ctx.false_alarm_limits)
+    return problem
+
+
 def _check_signed_list(ctx: DiagContext) -> CheckResult:
     from firmware.update import installed
 
@@ -387,6 +403,9 @@ def _check_signed_list(ctx: DiagContext) -> CheckResult:
         if inst.banlist is None:
             return CheckResult(name, FAIL, "No usable list: %s. Install a current signed list." % inst.reason, details)
         records = inst.banlist.manifest.records
+        budget = _budget(inst.banlist, ctx, details)
+    if budget is not None:
+        return CheckResult(name, FAIL, "The installed list is not used: %s." % budget, details)
     assert inst.list_date is not None and inst.valid_until is not None
     age_days = (now.date() - inst.list_date).days
     details["age_days"] = age_days

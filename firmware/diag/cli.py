@@ -148,6 +148,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--state", default=DEFAULT_STATE, help=f"kiosk state directory (default {DEFAULT_STATE})")
     p.add_argument("--scanner", metavar="PORT", help="scanner serial port (default: /dev/safar-scanner, "
                    "then /dev/serial/by-id/*)")
+    p.add_argument("--config", metavar="FILE", help="kiosk settings to judge the list by (its [matching] "
+                   "false-alarm limits); default: the built-in limits")
     p.add_argument("--fb", default="fb0", help="framebuffer device name (default fb0)")
     p.add_argument("--ioboard", metavar="PORT", help="I/O board port (default /dev/safar-ioboard)")
     mode = p.add_mutually_exclusive_group()
@@ -175,8 +177,17 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_NO_REPORT
         return _output(results, args.json, sys.stdout)
 
+    limits: dict[str, tuple[float, float]] = {}
+    if args.config:
+        from firmware.kiosk.config import ConfigError, KioskConfig
+
+        try:
+            limits["false_alarm_limits"] = KioskConfig.load(args.config).false_alarm_limits
+        except ConfigError as e:
+            sys.stderr.write(f"safar diag: {e}\n")
+            return EXIT_NO_REPORT
     ctx = DiagContext(root=args.root, state_dir=args.state, scanner_port=args.scanner, fb=args.fb,
-                      ioboard_port=args.ioboard)
+                      ioboard_port=args.ioboard, **limits)
     if args.serve:
         try:
             serve_diag(args.serve, ctx)

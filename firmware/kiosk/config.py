@@ -25,6 +25,12 @@ hotline = "+992 37 000 00 00"
 phone = "+992 37 000 00 01"
 name = { tg = "Хадамоти муҳоҷират", ru = "Служба миграции", uz = "Migratsiya xizmati", en = "Migration Service" }
 
+[matching]
+# The most false alarms per innocent traveller this kiosk accepts from a list (the
+# builder's budget; a list that allows more is not used and the kiosk is out of service).
+max_false_strong = 1e-7
+max_false_possible = 1e-6
+
 [scanner]
 port = "/dev/safar-scanner"            # or /dev/serial/by-id/usb-...
 settings = "9600,8N1"                  # 9600,7E1 for readers set to 7 data bits
@@ -118,6 +124,18 @@ class KioskConfig:
                 parse_pin_hash(self.service_pin)
             except ValueError as e:
                 raise ConfigError(file, "service_pin", str(e))
+        from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+
+        matching = dict(take("matching", dict, {}))
+        limits = []
+        for key, default in (("max_false_strong", DEFAULT_STRONG), ("max_false_possible", DEFAULT_POSSIBLE)):
+            value = take(key, float, default, matching, "matching.")
+            if not 0 < value <= 1e-3:
+                raise ConfigError(file, "matching." + key, "must be a probability above 0 and at most 0.001, got %r" % value)
+            limits.append(value)
+        if matching:
+            raise ConfigError(file, "matching." + sorted(matching)[0], "unknown setting")
+        self.false_alarm_limits: tuple[float, float] = (limits[0], limits[1])
         scanner = dict(take("scanner", dict, {}))
         self.scanner_port: str = take("port", str, "/dev/safar-scanner", scanner, "scanner.")
         self.scanner_settings: str = take("settings", str, "9600,8N1", scanner, "scanner.")

@@ -4,10 +4,14 @@ only a verified list is ever matched against."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.kiosk.state import ListStatus
+
+log = logging.getLogger("safar.kiosk")
 
 
 def _iso(value: Any) -> str | None:
@@ -17,10 +21,12 @@ def _iso(value: Any) -> str | None:
 
 
 class InstalledList:
-    """A ``ListSource`` for ``Kiosk``: (status, BanList or None)."""
+    """A ``ListSource`` for ``Kiosk``: (status, BanList or None). ``limits``: the most false
+    strong and false possible answers per traveller the kiosk accepts from a list."""
 
-    def __init__(self, state_dir: str | Path) -> None:
+    def __init__(self, state_dir: str | Path, limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE)) -> None:
         self.state_dir = Path(state_dir)
+        self.limits = limits
 
     def __call__(self, today: dt.date) -> tuple[ListStatus, Any]:
         from firmware.update import installed
@@ -29,7 +35,12 @@ class InstalledList:
         current = installed(self.state_dir, now=now)
         list_date, valid_until = _iso(current.list_date), _iso(current.valid_until)
         if current.banlist is not None:
-            return ListStatus(True, list_date, valid_until), current.banlist
+            problem = current.banlist.budget_problem(*self.limits)
+            if problem is None:
+                return ListStatus(True, list_date, valid_until), current.banlist
+            log.warning("installed list not used: %s", problem)
+            current.close()
+            return ListStatus(False, list_date, valid_until, (("list_budget", None),)), None
         reason = current.reason or "no list installed"
         if "expired" in reason and valid_until:
             return ListStatus(False, list_date, valid_until, (("list_expired", valid_until[:10]),)), None

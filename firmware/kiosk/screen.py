@@ -35,7 +35,7 @@ class Screen:
         self.ban_end = ban_end
         self.passport = passport  # ('expired' | 'expiring', ISO date) or None
         self.failures = failures  # consecutive unreadable scans
-        self.reasons = reasons  # out of service: ('no_list' | 'list_expired' | 'scanner_missing', ISO date or None)
+        self.reasons = reasons  # out of service: ('no_list' | 'list_expired' | 'list_budget' | 'scanner_missing', ISO date or None)
         self.checks = checks  # service: (name, 'pass' | 'warn' | 'fail', sentence)
         # pin_entry: ``failures`` is the number of digits typed; ``reasons`` holds
         # (('wrong_pin', None),) or (('locked', None),) after a refusal.

@@ -40,17 +40,21 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
 
         inputs = EvdevInput(config.input_devices)
         translator = EventTranslator(config.languages, display.size, inputs.touch_range())
-    kiosk = Kiosk(config, link, InstalledList(state_dir), display, Renderer(config), display.size,
+    kiosk = Kiosk(config, link, InstalledList(state_dir, config.false_alarm_limits), display, Renderer(config), display.size,
                   inputs=inputs, translator=translator,
-                  checks=lambda: service_checks(state_dir, config.scanner_port), technician=technician)
+                  checks=lambda: service_checks(state_dir, config.scanner_port, config.false_alarm_limits),
+                  technician=technician)
     return kiosk, display
 
 
-def service_checks(state_dir: Path, port: str) -> tuple[tuple[str, str, str], ...]:
-    """The diagnostics for the service screen: (name, status, sentence)."""
+def service_checks(state_dir: Path, port: str, false_alarm_limits: tuple[float, float]
+                   ) -> tuple[tuple[str, str, str], ...]:
+    """The diagnostics for the service screen: (name, status, sentence), the list judged
+    by the kiosk's own false-alarm limits."""
     from firmware.diag import run_all
 
-    return tuple((r.name, r.status, r.message) for r in run_all(state_dir=str(state_dir), scanner_port=port))
+    return tuple((r.name, r.status, r.message) for r in run_all(state_dir=str(state_dir), scanner_port=port,
+                                                                false_alarm_limits=false_alarm_limits))
 
 
 def main(argv: list[str]) -> int:

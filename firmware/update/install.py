@@ -7,7 +7,7 @@ State directory (default ``/var/lib/safar``)::
     list/current           symlink -> v<VERSION>-<RANDOM>/  (the list in use)
     list/previous          symlink -> the last-known-good list before it
     list/v<VERSION>-<RANDOM>/
-        manifest.json, *.sblf       the expanded list (``firmware.banlist.BanList``)
+        manifest.json, *.fps        the expanded list (``firmware.banlist.BanList``)
         tuf/root.json, tuf/targets.json, tuf/snapshot.json, tuf/timestamp.json
         release.json                when and by whom it was installed (no list content)
     list/staging-<RANDOM>/ an install in progress (removed by the next install)
@@ -39,7 +39,7 @@ from typing import Any
 from firmware.banlist.banlist import BanList
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES
-from firmware.banlist.unpack import DEFAULT_MAX_EXPANDED, expand_filter
+from firmware.banlist.unpack import DEFAULT_MAX_EXPANDED, expand_set
 from firmware.update import durable
 from firmware.update.errors import UpdateError
 from firmware.update.trust import (
@@ -395,12 +395,12 @@ def _stage(staging: Path, repo: Path, release: Release, clock: dt.datetime, sour
     man = release.manifest
     durable.mkdir(staging)
     durable.write_file(staging / MANIFEST_NAME, release.manifest_bytes)
-    for entry in man.filters:
+    for entry in man.sets:
         durable.fault_point(f"expand {entry.file}")
         try:
             # expands against the verified manifest: declared sizes cap the output (bombs),
             # and the expanded sha256 must match the signed manifest
-            expand_filter(repo / "targets" / entry.file, staging / entry.name, entry, man)
+            expand_set(repo / "targets" / entry.file, staging / entry.name, entry, man)
         except BundleError as e:
             code = "bomb" if "decompression bomb" in e.reason else "tampered"
             raise UpdateError(code, f"{entry.file}: {e.reason}", entry.file) from None

@@ -11,7 +11,7 @@ it this module adds what a kiosk needs:
 * a *time floor* (the ``list_date`` of the newest list ever verified): the kiosk has
   no RTC, so every expiry check uses ``max(clock, time floor)``, and a clock behind
   the floor is reported, never a way to make an expired list acceptable;
-* the bundle's files (``manifest.json``, ``*.sblf.z``) as TUF targets, whose length
+* the bundle's files (``manifest.json``, ``*.gcs``) as TUF targets, whose length
   and sha256 are checked by ``TargetCheck`` fed in chunks (the caller does the I/O).
 
 Every refusal is an ``UpdateError`` with a code and a sentence. See docs/trust.md.
@@ -244,7 +244,7 @@ class Release:
 
     def files(self) -> list[str]:
         """The target files to fetch besides the manifest, in manifest order."""
-        return [f.file for f in self.manifest.filters]
+        return [f.file for f in self.manifest.sets]
 
 
 def _tuf_error(e: Exception, file: str) -> UpdateError:
@@ -387,7 +387,7 @@ def check_manifest_binding(manifest: Manifest, targets: Targets, deployment: str
     if manifest.list_version != targets.version:
         raise UpdateError("inconsistent", f"manifest list version {manifest.list_version} differs from the "
                           f"signed targets version {targets.version}", MANIFEST_TARGET)
-    for entry in manifest.filters:
+    for entry in manifest.sets:
         info = targets.targets.get(entry.file)
         if info is None:
             raise UpdateError("missing", f"{entry.file} is in the manifest but not among the signed targets",

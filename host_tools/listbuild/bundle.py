@@ -1,67 +1,104 @@
-"""Writing an (unsigned) bundle directory: manifest.json plus one compressed filter per end year."""
+"""Writing an (unsigned) bundle directory: manifest.json plus one wire set per key kind.
+
+The sets are sized from the per-traveller false-alarm budget (``firmware.core.budget``):
+the document set for false strong answers, the name set for false possible ones, each
+for the worst passport shape the kiosk probes. docs/filter-format.md has the arithmetic.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import secrets
-import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from firmware.banlist.expand import expand
 from firmware.banlist.manifest import FORMAT_VERSION, MANIFEST_NAME
-from firmware.core.bloom import HASH_SCHEME, optimal_parameters
-from host_tools.listbuild.builder import build_filter
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG, universe_for
+from firmware.core.fpset import HASH_SCHEME, OPEN_END, WireHeader
+from firmware.core.keys import WORST_LOOKUPS, document_key, entry_name_heads
+from host_tools.listbuild.builder import build_wire
 from host_tools.listbuild.csvinput import Entry
 
 CANARY_COUNT = 8
+SET_FILES = {"document": "documents.gcs", "name": "names.gcs"}
 
 
-def partition_keys(entries: Sequence[Entry]) -> dict[int, tuple[list[str], int, int]]:
-    """end year -> (unique keys, document keys, name keys); 0 is 'no end date given'."""
-    parts: dict[int, tuple[set[str], set[str]]] = {}
+def _longer(current: int | None, end_year: int) -> int:
+    """The ban that lasts longer: no end date outlasts every year."""
+    if current is None:
+        return end_year
+    if current == OPEN_END or end_year == OPEN_END:
+        return OPEN_END
+    return max(current, end_year)
+
+
+def collect_keys(entries: Sequence[Entry]) -> dict[str, dict[str, int]]:
+    """kind -> {key: ban-end year}; a key that two entries share keeps the longer ban."""
+    docs: dict[str, int] = {}
+    names: dict[str, int] = {}
+    heads: dict[tuple[str, str], list[str]] = {}  # folding is the slow part; names repeat
     for e in entries:
-        doc, name = e.keys()
-        d, n = parts.setdefault(e.end_year, (set(), set()))
-        d.update(doc)
-        n.update(name)
-    return {year: (sorted(d | n), len(d), len(n)) for year, (d, n) in sorted(parts.items())}
+        year = e.end_year
+        d = document_key(e.nationality, e.document_number or "", e.birth)
+        if d is not None:
+            docs[d] = _longer(docs.get(d), year)
+        who = (e.surname, e.given_names)
+        hs = heads.get(who)
+        if hs is None:
+            hs = heads[who] = entry_name_heads(e.surname, e.given_names)
+        for h in hs:
+            k = h + "|" + e.birth
+            names[k] = _longer(names.get(k), year)
+    return {"document": docs, "name": names}
 
 
-def filter_file_name(end_year: int) -> str:
-    return f"ban-{end_year if end_year else 'open'}.sblf.z"
+class _HashSink:
+    """A write-only file that keeps only the length of what it is given: the expander
+    hashes the expanded set, which the builder needs but need not store."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
 
 
 def write_bundle(entries: Sequence[Entry], out: Path, *, list_version: int, list_date: dt.date,
-                 valid_until: dt.date, deployment: str, fp_rate: float, salt: bytes | None = None,
-                 canaries: Sequence[str] | None = None,
+                 valid_until: dt.date, deployment: str, strong: float = DEFAULT_STRONG,
+                 possible: float = DEFAULT_POSSIBLE, salt: bytes | None = None,
+                 canaries: Sequence[str] | None = None, rejected_rows: int = 0,
                  progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Builds every partition's filter and writes the bundle; returns the manifest."""
+    """Builds both sets and writes the bundle; returns the manifest."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     salt = salt if salt is not None else secrets.token_bytes(16)
     canaries = list(canaries) if canaries is not None else [
         "Z|canary|" + secrets.token_hex(8) for _ in range(CANARY_COUNT)]
-    parts = partition_keys(entries) or {0: ([], 0, 0)}
-    filters = []
-    total_doc = total_name = 0
-    for end_year, (keys, n_doc, n_name) in parts.items():
-        total_doc += n_doc
-        total_name += n_name
-        all_keys = keys + canaries
-        m, k = optimal_parameters(len(all_keys), fp_rate)
-        raw = build_filter(all_keys, k, m, end_year, salt, progress)
-        packed = zlib.compress(raw, 6)
-        name = filter_file_name(end_year)
+    keys = collect_keys(entries)
+    sets = []
+    for kind, budget in (("document", strong), ("name", possible)):
+        members = keys[kind]
+        all_keys = list(members) + canaries
+        years = list(members.values()) + [OPEN_END] * len(canaries)
+        universe = universe_for(len(all_keys), budget, WORST_LOOKUPS)
+        wire, counts = build_wire(all_keys, years, universe, salt, progress)
+        _, digest = expand(wire, _HashSink(), 1 << 40)
+        header = WireHeader.parse(wire, len(wire))
+        name = SET_FILES[kind]
         tmp = out / (name + ".tmp")
-        tmp.write_bytes(packed)
+        tmp.write_bytes(wire)
         os.replace(tmp, out / name)
-        filters.append({"file": name, "end_year": end_year, "keys": len(all_keys), "bits": m, "hashes": k,
-                        "size": len(raw), "compressed_size": len(packed),
-                        "sha256": hashlib.sha256(raw).hexdigest()})
+        sets.append({"kind": kind, "file": name, "keys": header.n, "universe": universe,
+                     "end_years": header.end_years, "keys_per_end_year": [counts[y] for y in header.end_years],
+                     "size": header.expanded_size, "compressed_size": len(wire), "sha256": digest})
     manifest = {
         "format_version": FORMAT_VERSION,
         "list_version": list_version,
@@ -71,10 +108,12 @@ def write_bundle(entries: Sequence[Entry], out: Path, *, list_version: int, list
         "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "hash_scheme": HASH_SCHEME,
         "salt": salt.hex(),
-        "fp_rate": fp_rate,
+        "false_alarm": {"strong_per_traveller": strong, "possible_per_traveller": possible,
+                        "worst_lookups": WORST_LOOKUPS},
         "records": len(entries),
-        "key_counts": {"document": total_doc, "name": total_name, "canary": len(canaries) * len(filters)},
-        "filters": filters,
+        "rejected_rows": rejected_rows,
+        "key_counts": {"document": len(keys["document"]), "name": len(keys["name"]), "canary": len(canaries)},
+        "sets": sets,
         "canaries": canaries,
     }
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
