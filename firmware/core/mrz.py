@@ -1,10 +1,21 @@
 """Machine-readable zones of travel documents, ICAO Doc 9303 (8th edition).
 
-Reads TD1, TD2, TD3, MRV-A and MRV-B zones, checks every check digit, repairs the
-usual OCR confusions only when exactly one repair makes the checks pass, and writes
+Reads TD1, TD2, TD3, MRV-A and MRV-B zones, checks every check digit, and writes
 zones back (``generate``).  Pure and portable: runs unmodified on MicroPython, so
 no dataclasses, enum or typing at run time.  ``parse`` raises nothing but
 ``MRZError``, whatever it is given.
+
+Repairs are only the ones a field's type forces: a letter where only digits may
+stand (a date, a check digit: 'O' -> '0') and a digit where only letters may stand
+(a name, a country code: '0' -> 'O'), each reported in ``Document.repairs`` and then
+checked like any other character.  A check digit that fails is never made to pass by
+guessing: in an alphanumeric field (document number, optional / personal data) a
+letter and a digit are both legal, so trying letter<->digit confusions until the sums
+agree only picks *a* document number, not the printed one.  Most misreads are a digit
+read as another digit, which no letter guess can undo (printed 478974673, read
+478974773, "repaired" to 47B974773; the composite check cannot object, the number
+sits at the same weights in both sums).  Such a read stays invalid, with a problem
+naming the failing check, and the reader reads the document again.
 """
 
 from firmware.core import checkdigit
@@ -18,7 +29,8 @@ NUM = "n"  # digits (and '<' where a date part is unknown or a field is empty)
 ALPHA = "a"  # letters and '<'
 ALNUM = "x"  # letters, digits and '<'
 
-# OCR confusions, per direction: what a misread character most likely was.
+# OCR confusions, per direction: what a misread character most likely was. Used only
+# where the field's type rules the character out (see ``_repair``).
 LETTER_TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "T": "7",
                    "Z": "2", "S": "5", "G": "6", "B": "8", "A": "4"}
 DIGIT_TO_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "T", "8": "B"}
@@ -337,13 +349,13 @@ def _kind_at(fmt, line, pos):
     return None, ALNUM
 
 
-def _alternatives(c, kind):
-    alts = []
-    if kind in (NUM, ALNUM) and c in LETTER_TO_DIGIT:
-        alts.append(LETTER_TO_DIGIT[c])
-    if kind in (ALPHA, ALNUM) and c in DIGIT_TO_LETTER:
-        alts.append(DIGIT_TO_LETTER[c])
-    return alts
+def _forced(c, kind):
+    """The character ``c`` must have been, when its field's type rules it out; else None."""
+    if kind == NUM:
+        return LETTER_TO_DIGIT.get(c)
+    if kind == ALPHA:
+        return DIGIT_TO_LETTER.get(c)
+    return None
 
 
 def _type_ok(c, kind, fieldname):
@@ -354,66 +366,34 @@ def _type_ok(c, kind, fieldname):
     return True
 
 
-def _all_ok(checks):
-    for c in checks:
-        if not c[1]:
-            return False
-    return True
-
-
 def _set(rows, line, pos, c):
     r = rows[line]
     rows[line] = r[:pos] + c + r[pos + 1:]
 
 
 def _repair(fmt, rows):
-    """Repairs OCR confusions in place; returns the list of repairs made.
+    """Repairs, in place, the characters their field's type rules out; returns the repairs.
 
-    First characters of the wrong kind (a letter in a date, a digit in a name) are
-    mapped to the character they are usually mistaken for; then, for each failing
-    check digit, a single confusion within the positions it covers is accepted only
-    if it is the one and only such change that makes every check pass.
+    A letter in a digit field (a date, a check digit) becomes the digit it is usually
+    mistaken for, a digit in a letter field (a name, a code) the letter; the check
+    digits then judge the result like any read.  Nothing else is changed: a failing
+    check digit is never "repaired" by trying letter<->digit confusions in the
+    positions it covers.  In an alphanumeric field (document number, optional or
+    personal data) both are legal, so such a change is a guess, and it is the wrong
+    one for the commonest misread, a digit read as another digit: some letter
+    elsewhere in the number then balances the sum and the number is still not the
+    printed one.  The read stays invalid and the reader reads the document again.
     """
     repairs = []
-    nlines = len(rows)
-    width = len(rows[0])
-    for line in range(nlines):
-        for pos in range(width):
+    for line in range(len(rows)):
+        for pos in range(len(rows[line])):
             c = rows[line][pos]
             name, kind = _kind_at(fmt, line, pos)
             if not _type_ok(c, kind, name):
-                alts = _alternatives(c, kind)
-                if len(alts) == 1:
-                    _set(rows, line, pos, alts[0])
-                    repairs.append({"line": line + 1, "column": pos + 1, "was": c, "now": alts[0]})
-    checks = _checks(fmt, rows)
-    if _all_ok(checks):
-        return repairs
-    tried = {}
-    for chk in checks:
-        if chk[1]:
-            continue
-        positions = [(chk[2][0], chk[2][1])]
-        for (l, s, e) in chk[3]:
-            for p in range(s, e):
-                positions.append((l, p))
-        for (l, p) in positions:
-            tried[(l, p)] = True
-    found = []
-    for (l, p) in sorted(tried):
-        c = rows[l][p]
-        name, kind = _kind_at(fmt, l, p)
-        for alt in _alternatives(c, kind):
-            _set(rows, l, p, alt)
-            if _all_ok(_checks(fmt, rows)):
-                found.append((l, p, c, alt))
-            _set(rows, l, p, c)
-            if len(found) > 1:
-                return repairs
-    if len(found) == 1:
-        l, p, c, alt = found[0]
-        _set(rows, l, p, alt)
-        repairs.append({"line": l + 1, "column": p + 1, "was": c, "now": alt})
+                now = _forced(c, kind)
+                if now is not None:
+                    _set(rows, line, pos, now)
+                    repairs.append({"line": line + 1, "column": pos + 1, "was": c, "now": now})
     return repairs
 
 
@@ -511,6 +491,7 @@ def parse(data, today=None, repair=True):
 
     Returns a ``Document`` (``valid`` False when a check fails or a field is
     impossible); raises ``MRZError`` when the input is not a zone at all.
+    ``repair`` False leaves even the type-forced repairs undone.
     """
     try:
         return _parse(data, _today(today), repair)

@@ -236,16 +236,36 @@ def test_repair_digit_in_name():
     assert d.repairs == [{"line": 1, "column": 12, "was": "0", "now": "O"}]
 
 
-def test_repair_in_document_number_only_when_unique():
-    # L898902C3 read as L8989O2C3: the only confusion that makes both checks pass.
+def test_failing_document_number_is_refused_not_guessed():
+    # L898902C3 read as L8989O2C3: 'O' -> '0' would make both checks pass, but a letter
+    # may stand in a document number, so that would be a guess: the read is refused.
     bad = [TD3[0], "L8989O2C36" + TD3[1][10:]]
     d = _parse(bad)
-    assert d.valid and d.document_number == "L898902C3"
-    assert d.repairs == [{"line": 2, "column": 6, "was": "O", "now": "0"}]
+    assert not d.valid and d.repairs == []
+    assert d.checks["document_number"] is False and d.checks["composite"] is False
+    assert "document_number: check digit at line 2, column 10 does not match" in d.problems
+
+
+def test_digit_misread_in_document_number_is_refused_not_guessed():
+    # A digit read as another digit, L898902C3 as L098902C3: a letter guess would make
+    # it pass as L0989O2C3, another document number.
+    bad = [TD3[0], "L098902C36" + TD3[1][10:]]
+    d = _parse(bad)
+    assert not d.valid and d.repairs == []
+    assert d.checks["document_number"] is False
+
+
+def test_failing_personal_number_is_refused_not_guessed():
+    # ZE184226B read as ZE183226B; a letter guess would make it pass as ZE183Z26B.
+    bad = [TD3[0], TD3[1][:32] + "3" + TD3[1][33:]]
+    assert bad[1][28:37] == "ZE183226B"
+    d = _parse(bad)
+    assert not d.valid and d.repairs == []
+    assert d.checks["optional_data"] is False
 
 
 def test_unrepairable_stays_invalid():
-    bad = [TD3[0], "L898902C37" + TD3[1][10:]]  # wrong check digit, no confusion explains it
+    bad = [TD3[0], "L898902C37" + TD3[1][10:]]  # a wrong check digit
     d = _parse(bad)
     assert not d.valid and d.checks["document_number"] is False
     assert "document_number: check digit at line 2, column 10 does not match" in d.problems
