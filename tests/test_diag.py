@@ -275,6 +275,16 @@ def test_list_past_cycle_warns_and_expired_fails(tmp_path: Path, bundle: Path) -
     assert r.status == "fail" and "in the future" in r.message
 
 
+def test_list_looser_than_the_configured_limits_fails(tmp_path: Path, bundle: Path) -> None:
+    state = tmp_path / "state"
+    install(bundle, state)
+    r = C.check_list(ctx(tmp_path, state, false_alarm_limits=(1e-7, 1e-7)))
+    assert r.status == "fail" and "false possible answers 1e-06 per traveller" in r.message
+    assert r.details["false_alarm_per_traveller"]["possible"] <= 1e-6
+    r = C.check_list(ctx(tmp_path, state))
+    assert r.status == "warn" and "self-test passed" in r.message  # unsigned: a warning at best
+
+
 def test_list_damaged_fails(tmp_path: Path, bundle: Path) -> None:
     state = tmp_path / "state"
     current = install(bundle, state)

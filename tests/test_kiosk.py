@@ -21,6 +21,7 @@ from PIL import Image
 from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk, passport_validity
+from firmware.kiosk.screen import Screen
 from firmware.kiosk.state import READING_SECONDS, KioskState, ListStatus
 from firmware.kiosk.systemd import Notifier
 from firmware.scanner.link import ScannerLink
@@ -229,6 +230,11 @@ def test_config_errors_name_file_key_and_line(tmp_path: Path) -> None:
         KioskConfig.load(f)
     with pytest.raises(ConfigError, match="cannot read"):
         KioskConfig.load(tmp_path / "missing.toml")
+    f.write_text(EXAMPLE.replace("max_false_strong = 1e-7", "max_false_strong = 0.5"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="matching.max_false_strong: must be a probability"):
+        KioskConfig.load(f)
+    f.write_text(EXAMPLE.replace("max_false_possible = 1e-6", "max_false_possible = 1e-9"), encoding="utf-8")
+    assert KioskConfig.load(f).false_alarm_limits == (1e-7, 1e-9)
 
 
 def test_kiosk_command_reports_a_bad_config(tmp_path: Path) -> None:
@@ -343,6 +349,24 @@ def test_loop_over_a_pty_with_a_signed_list(tmp_path: Path) -> None:
         run.until("idle")
     finally:
         run.close()
+
+
+def test_a_list_looser_than_the_kiosk_allows_is_not_used(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    people = [random_document(random.Random(3), today=(2026, 11, 23))]
+    state = signed_state(tmp_path, people)
+    # the list meets the default budgets (1e-7, 1e-6 per traveller); this kiosk asks for less
+    status, banlist = InstalledList(state, (1e-8, 1e-6))(TODAY)
+    assert banlist is None and not status.usable and status.reasons == (("list_budget", None),)
+    assert "false strong answers 1e-07 per traveller, more than this kiosk's limit of 1e-08" in caplog.text
+    status, banlist = InstalledList(state, (1e-7, 1e-6))(TODAY)
+    assert status.usable and banlist is not None
+    banlist.close()
+    renderer = Renderer(KioskConfig.example())
+    said = {lang: renderer.blocks(Screen("out_of_service", lang, reasons=(("list_budget", None),)))[1][0][1]
+            for lang in ("en", "ru", "tg", "uz")}
+    assert said["en"] == "The installed list cannot be used on this kiosk."
+    assert len(set(said.values())) == 4  # translated in every language
+    renderer.render(Screen("out_of_service", "tg", reasons=(("list_budget", None),)), (800, 480))  # it fits
 
 
 def test_no_installed_list_is_out_of_service(tmp_path: Path) -> None:

@@ -9,13 +9,21 @@ the way: entry counts, padding, values inside the universe, no value in two clas
 from __future__ import annotations
 
 import hashlib
-from typing import BinaryIO
+from typing import Protocol
 
 import numpy as np
 
 from firmware.core.fpset import FilterError, WireClass, WireHeader, expanded_layout, pack_expanded_header
 
 CHUNK = 1 << 20  # entries per chunk when unpacking remainders and writing entries
+
+
+class Sink(Protocol):
+    """Where the expanded set goes: a file opened for writing, or anything that counts."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def tell(self) -> int: ...
 
 
 def _unary_ends(stream: np.ndarray, c: WireClass) -> np.ndarray:
@@ -70,7 +78,7 @@ def decode_class(data: bytes, c: WireClass, universe: int) -> np.ndarray:
     return values
 
 
-def expand(data: bytes, out: BinaryIO, max_size: int) -> tuple[WireHeader, str]:
+def expand(data: bytes, out: Sink, max_size: int) -> tuple[WireHeader, str]:
     """Writes the expanded set of the wire file ``data`` to ``out``; returns the header and
     the expanded bytes' SHA-256. Raises FilterError (nothing is written) when the file
     is inconsistent or would expand beyond ``max_size`` bytes."""

@@ -86,15 +86,22 @@ def _worst():
 WORST_LOOKUPS = _worst()
 
 
+# Letters a document number is keyed as: O and I as officials mistype 0 and 1, and
+# G, L and U as an MRZ reader misreads 6, 1 and 0. Those three weigh the same as their
+# digit in the check-digit sum (16, 21, 30), so no check digit can tell them apart:
+# keying them alike is the only way such a misread still finds its record.
+NUMBER_LOOKALIKES = {"O": "0", "I": "1", "G": "6", "L": "1", "U": "0"}
+
+
 def normalize_number(number):
-    """Document numbers compared as typed by officials: letters and digits only,
-    O read as 0 and I as 1 (the usual keying confusions)."""
+    """Document numbers as keyed on both sides: letters and digits only, upper case,
+    look-alike letters as their digits (``NUMBER_LOOKALIKES``)."""
+    if number.isdigit():
+        return number  # the common case, and the builder's hot path
     out = []
     for c in number.upper():
-        if c == "O":
-            out.append("0")
-        elif c == "I":
-            out.append("1")
+        if c in NUMBER_LOOKALIKES:
+            out.append(NUMBER_LOOKALIKES[c])
         elif ("A" <= c <= "Z") or c in DIGITS:
             out.append(c)
     return "".join(out)
@@ -108,14 +115,19 @@ def document_head(nationality, number):
     return "D|" + nationality.upper().replace("<", "") + "|" + n
 
 
-def name_head(surname, given_names):
-    """``N|SURNAME|GIVEN`` (folded; the first given name only), or None without a surname."""
-    s = fold(surname)
+def given_skeleton(given_names):
+    """The folded first given name ('' when there is none): the only given name keyed."""
+    first = words(given_names)
+    return fold(first[0]) if first else ""
+
+
+def name_head(surname, given_names, fold_surname=fold, fold_given=given_skeleton):
+    """``N|SURNAME|GIVEN`` (folded; the first given name only), or None without a surname.
+    The builder passes memoized folds: a list repeats names, and folding is the slow part."""
+    s = fold_surname(surname)
     if not s:
         return None
-    first = words(given_names)
-    g = fold(first[0]) if first else ""
-    return "N|" + s + "|" + g
+    return "N|" + s + "|" + fold_given(given_names)
 
 
 def document_key(nationality, number, birth):
@@ -135,15 +147,15 @@ def _drop_hard_signs(text):
     return text.replace(_HARD_SIGNS[0], "").replace(_HARD_SIGNS[1], "")
 
 
-def entry_name_heads(surname, given_names):
+def entry_name_heads(surname, given_names, fold_surname=fold, fold_given=given_skeleton):
     """Name heads a list entry is stored under: one, or two when a Ъ is written IE by
     ICAO and dropped by Tajik passports."""
     heads = []
-    head = name_head(surname, given_names)
+    head = name_head(surname, given_names, fold_surname, fold_given)
     if head is not None:
         heads.append(head)
     if _HARD_SIGNS[0] in surname + given_names or _HARD_SIGNS[1] in surname + given_names:
-        bare = name_head(_drop_hard_signs(surname), _drop_hard_signs(given_names))
+        bare = name_head(_drop_hard_signs(surname), _drop_hard_signs(given_names), fold_surname, fold_given)
         if bare is not None and bare not in heads:
             heads.append(bare)
     return heads

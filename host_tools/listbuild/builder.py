@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -25,42 +25,29 @@ from firmware.core.fpset import (
 
 CHUNK = 1 << 20  # entries per chunk of remainder packing (a multiple of 8)
 
-
-def fingerprints(salt: bytes, keys: Sequence[str], universe: int,
-                 progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """uint64 fingerprints of ``keys``, as ``firmware.core.fpset.fingerprint``."""
-    base = hashlib.sha256(salt)
-    out = np.empty(len(keys), dtype=np.uint64)
-    step = 200_000
-    for start in range(0, len(keys), step):
-        digests = []
-        for key in keys[start:start + step]:
-            h = base.copy()
-            h.update(key.encode("utf-8"))
-            digests.append(h.digest()[:8])
-        chunk = np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64)
-        out[start:start + len(chunk)] = chunk % np.uint64(universe)
-        if progress is not None:
-            progress(len(chunk))
-    return out
+def raw_hashes(salt: bytes, keys: Sequence[str]) -> np.ndarray:
+    """uint64: the first 8 bytes of SHA-256(salt || key), big-endian; a fingerprint is this
+    modulo the set's universe (``firmware.core.fpset.fingerprint``). One core's work."""
+    sha = hashlib.sha256
+    digests = b"".join([sha(salt + k.encode("utf-8")).digest()[:8] for k in keys])
+    return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
 
 
-def class_rank(end_year: int) -> int:
-    """Which class a fingerprint shared by two keys goes to: the longer ban (no end date
-    is the longest), so a collision can never hide a ban that is still running."""
-    return 1 << 20 if end_year == OPEN_END else end_year
+OPEN_RANK = 1 << 20  # no end date outlasts every year
 
 
 def resolve(values: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ascending distinct fingerprints and each one's end year (the longest ban wins)."""
     if len(values) == 0:
         return values.astype(np.uint64), years.astype(np.int64)
-    ranks = np.where(years == OPEN_END, 1 << 20, years).astype(np.int64)
-    order = np.lexsort((-ranks, values))
-    v, y = values[order], years[order]
-    keep = np.ones(len(v), dtype=bool)
-    keep[1:] = v[1:] != v[:-1]
-    return v[keep], y[keep]
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    ranks = np.where(years == OPEN_END, OPEN_RANK, years).astype(np.int64)[order]
+    starts = np.flatnonzero(np.concatenate([[True], v[1:] != v[:-1]]))
+    if len(starts) < len(v):  # a value two keys share: the group keeps its longest ban
+        ranks = np.maximum.reduceat(ranks, starts)
+        v = v[starts]
+    return v, np.where(ranks == OPEN_RANK, OPEN_END, ranks)
 
 
 def _unary(q: np.ndarray) -> bytes:
@@ -91,21 +78,19 @@ def encode_class(values: np.ndarray, universe: int) -> tuple[int, bytes, bytes]:
     p = rice_parameter(len(values), universe)
     if len(values) == 0:
         return p, b"", b""
-    gaps = np.diff(values.astype(np.uint64), prepend=np.uint64(0))
+    gaps: np.ndarray = np.diff(values.astype(np.uint64), prepend=np.uint64(0))
     gaps[1:] -= np.uint64(1)  # v_i - v_(i-1) - 1; the first gap is v_0 - (-1) - 1 = v_0
     q = gaps >> np.uint64(p)
     r = gaps & np.uint64((1 << p) - 1)
     return p, _unary(q), _remainders(r, p)
 
 
-def build_wire(keys: Sequence[str], end_years: Sequence[int], universe: int, salt: bytes,
-               progress: Callable[[int], None] | None = None) -> tuple[bytes, dict[int, int]]:
-    """The wire file for ``keys`` (each with its ban-end year, 0 = none given) and the
-    number of distinct fingerprints per end year."""
+def encode_set(hashes: np.ndarray, end_years: np.ndarray, universe: int, salt: bytes) -> tuple[bytes, dict[int, int]]:
+    """The wire file of keys given by their ``raw_hashes`` and ban-end years (0 = none
+    given), and the number of distinct fingerprints per end year."""
     if len(salt) != 16:
         raise ValueError("salt must be 16 bytes")
-    values = fingerprints(salt, keys, universe, progress)
-    v, y = resolve(values, np.asarray(end_years, dtype=np.int64))
+    v, y = resolve(hashes % np.uint64(universe), np.asarray(end_years, dtype=np.int64))
     classes = sorted(set(int(x) for x in np.unique(y))) if len(y) else [OPEN_END]
     records = []
     streams = []
@@ -119,3 +104,9 @@ def build_wire(keys: Sequence[str], end_years: Sequence[int], universe: int, sal
     head = struct.pack(WIRE_HEADER, WIRE_MAGIC, VERSION, HEADER_SIZE, len(classes), 0, 0, len(v), universe,
                        salt, 0, 0)
     return head + b"".join(records) + b"".join(streams), counts
+
+
+def build_wire(keys: Sequence[str], end_years: Sequence[int], universe: int,
+               salt: bytes) -> tuple[bytes, dict[int, int]]:
+    """The wire file for ``keys`` (each with its ban-end year, 0 = none given)."""
+    return encode_set(raw_hashes(salt, keys), np.asarray(end_years, dtype=np.int64), universe, salt)

@@ -8,52 +8,91 @@ for the worst passport shape the kiosk probes. docs/filter-format.md has the ari
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import multiprocessing
 import os
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from firmware.banlist.expand import expand
 from firmware.banlist.manifest import FORMAT_VERSION, MANIFEST_NAME
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG, universe_for
 from firmware.core.fpset import HASH_SCHEME, OPEN_END, WireHeader
-from firmware.core.keys import WORST_LOOKUPS, document_key, entry_name_heads
-from host_tools.listbuild.builder import build_wire
+from firmware.core.keys import WORST_LOOKUPS, document_head, entry_name_heads, given_skeleton
+from firmware.core.translit import fold
+from host_tools.listbuild.builder import encode_set, raw_hashes
 from host_tools.listbuild.csvinput import Entry
 
 CANARY_COUNT = 8
 SET_FILES = {"document": "documents.gcs", "name": "names.gcs"}
 
 
-def _longer(current: int | None, end_year: int) -> int:
-    """The ban that lasts longer: no end date outlasts every year."""
-    if current is None:
-        return end_year
-    if current == OPEN_END or end_year == OPEN_END:
-        return OPEN_END
-    return max(current, end_year)
-
-
-def collect_keys(entries: Sequence[Entry]) -> dict[str, dict[str, int]]:
-    """kind -> {key: ban-end year}; a key that two entries share keeps the longer ban."""
-    docs: dict[str, int] = {}
-    names: dict[str, int] = {}
-    heads: dict[tuple[str, str], list[str]] = {}  # folding is the slow part; names repeat
+def collect_keys(entries: Sequence[Entry]) -> dict[str, tuple[list[str], list[int]]]:
+    """kind -> (keys, ban-end years), one pair per key an entry stores. A key two entries
+    share appears twice; the builder keeps the longer ban (``builder.resolve``)."""
+    out: dict[str, tuple[list[str], list[int]]] = {"document": ([], []), "name": ([], [])}
+    dkeys, dyears = out["document"]
+    nkeys, nyears = out["name"]
+    # folding is the slow part of a 5M-record build, and surnames and given names repeat
+    fold_surname = functools.lru_cache(maxsize=1 << 20)(fold)
+    fold_given = functools.lru_cache(maxsize=1 << 20)(given_skeleton)
     for e in entries:
-        year = e.end_year
-        d = document_key(e.nationality, e.document_number or "", e.birth)
+        end = e.ban_end
+        year = end.year if end is not None else OPEN_END
+        d = document_head(e.nationality, e.document_number)
         if d is not None:
-            docs[d] = _longer(docs.get(d), year)
-        who = (e.surname, e.given_names)
-        hs = heads.get(who)
-        if hs is None:
-            hs = heads[who] = entry_name_heads(e.surname, e.given_names)
-        for h in hs:
-            k = h + "|" + e.birth
-            names[k] = _longer(names.get(k), year)
-    return {"document": docs, "name": names}
+            dkeys.append(d + "|" + e.birth)
+            dyears.append(year)
+        for h in entry_name_heads(e.surname, e.given_names, fold_surname, fold_given):
+            nkeys.append(h + "|" + e.birth)
+            nyears.append(year)
+    return out
+
+
+_ENTRIES: Sequence[Entry] = ()  # what forked hashing workers read (inherited, not pickled)
+SLICE = 250_000
+
+
+def _hash_slice(salt: bytes, start: int, stop: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    keys = collect_keys(_ENTRIES[start:stop])
+    return {kind: (raw_hashes(salt, ks), np.asarray(ys, dtype=np.int64)) for kind, (ks, ys) in keys.items()}
+
+
+def hash_entries(entries: Sequence[Entry], salt: bytes, progress: Callable[[int], None] | None = None
+                 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """kind -> (raw hashes, ban-end years) of every key the entries store.
+
+    Building the key strings and hashing them is pure Python, one core's work per
+    process: a large list is cut into slices that forked workers do side by side."""
+    global _ENTRIES
+    slices = [(start, min(start + SLICE, len(entries))) for start in range(0, len(entries), SLICE)] or [(0, 0)]
+    workers = min(len(slices), os.cpu_count() or 1)
+    _ENTRIES = entries
+    try:
+        if workers <= 1:
+            parts = []
+            for a, b in slices:
+                parts.append(_hash_slice(salt, a, b))
+                if progress is not None:
+                    progress(b - a)
+        else:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_hash_slice, salt, a, b) for a, b in slices]
+                parts = []
+                for (a, b), f in zip(slices, futures):
+                    parts.append(f.result())
+                    if progress is not None:
+                        progress(b - a)
+    finally:
+        _ENTRIES = ()
+    return {kind: (np.concatenate([p[kind][0] for p in parts]), np.concatenate([p[kind][1] for p in parts]))
+            for kind in ("document", "name")}
 
 
 class _HashSink:
@@ -82,14 +121,13 @@ def write_bundle(entries: Sequence[Entry], out: Path, *, list_version: int, list
     salt = salt if salt is not None else secrets.token_bytes(16)
     canaries = list(canaries) if canaries is not None else [
         "Z|canary|" + secrets.token_hex(8) for _ in range(CANARY_COUNT)]
-    keys = collect_keys(entries)
+    hashed = hash_entries(entries, salt, progress)
     sets = []
     for kind, budget in (("document", strong), ("name", possible)):
-        members = keys[kind]
-        all_keys = list(members) + canaries
-        years = list(members.values()) + [OPEN_END] * len(canaries)
-        universe = universe_for(len(all_keys), budget, WORST_LOOKUPS)
-        wire, counts = build_wire(all_keys, years, universe, salt, progress)
+        hashes = np.concatenate([hashed[kind][0], raw_hashes(salt, canaries)])
+        years = np.concatenate([hashed[kind][1], np.full(len(canaries), OPEN_END, dtype=np.int64)])
+        universe = universe_for(len(hashes), budget, WORST_LOOKUPS)
+        wire, counts = encode_set(hashes, years, universe, salt)
         _, digest = expand(wire, _HashSink(), 1 << 40)
         header = WireHeader.parse(wire, len(wire))
         name = SET_FILES[kind]
@@ -112,7 +150,8 @@ def write_bundle(entries: Sequence[Entry], out: Path, *, list_version: int, list
                         "worst_lookups": WORST_LOOKUPS},
         "records": len(entries),
         "rejected_rows": rejected_rows,
-        "key_counts": {"document": len(keys["document"]), "name": len(keys["name"]), "canary": len(canaries)},
+        "key_counts": {kind: s["keys"] - len(canaries) for kind, s in zip(("document", "name"), sets)}
+        | {"canary": len(canaries)},
         "sets": sets,
         "canaries": canaries,
     }

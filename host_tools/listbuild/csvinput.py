@@ -3,6 +3,12 @@
 Columns (docs/list-format.md): surname, given names, patronymic (optional), birth
 date (DD.MM.YYYY or YYYY-MM-DD; unknown day or month as 00, XX or ??), nationality
 (default TJK), document number, ban end date, record reference (all optional).
+
+No one is dropped silently: a header that does not name the columns stops the
+read (``ListFileError``, listing the expected and the found columns), a header
+cell that names no known column too (unless the caller ignores it by name), and
+every bad row gets a ``RowError`` (line, field, reason). Reasons never quote the
+cell's content: they end up in logs and reports, and the content is personal data.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from firmware.core.keys import birth_key, entry_keys
@@ -96,6 +102,9 @@ class ReadResult:
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
     duplicates: int = 0
+    header: bool = False  # False: no header row, the documented column order was used
+    ignored_columns: list[str] = field(default_factory=list)  # header names left out as asked
+    warnings: list[str] = field(default_factory=list)  # file-level, no personal data
 
     def summary(self) -> dict[str, object]:
         return {"encoding": self.encoding, "rows_read": self.rows, "accepted": len(self.entries),
@@ -122,7 +131,10 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
 
 
 def parse_date(text: str, allow_unknown: bool) -> tuple[int | None, int | None, int | None]:
-    """(year, month, day) with None for unknown parts; raises ValueError with a reason."""
+    """(year, month, day) with None for unknown parts; raises ValueError with a reason.
+
+    The reason does not quote ``text``: for a birth date that would be personal data.
+    """
     t = text.strip().upper()
     if _YEAR.match(t) and allow_unknown:
         return int(t), None, None
@@ -132,7 +144,7 @@ def parse_date(text: str, allow_unknown: bool) -> tuple[int | None, int | None, 
     else:
         m = _DMY.match(t)
         if not m:
-            raise ValueError(f"{text!r} is not DD.MM.YYYY or YYYY-MM-DD")
+            raise ValueError("not DD.MM.YYYY or YYYY-MM-DD")
         d, mo, y = m.group(1), m.group(2), m.group(3)
 
     def part(s: str) -> int | None:
@@ -140,61 +152,136 @@ def parse_date(text: str, allow_unknown: bool) -> tuple[int | None, int | None, 
 
     year, month, day = part(y), part(mo), part(d)
     if not allow_unknown and None in (year, month, day):
-        raise ValueError(f"{text!r} must be a full date")
+        raise ValueError("must be a full date")
     if year is None:
-        raise ValueError(f"{text!r}: the year must be known")
+        raise ValueError("the year must be known")
     if month is not None and not 1 <= month <= 12:
-        raise ValueError(f"{text!r}: month {month} does not exist")
+        raise ValueError("the month is not 01 to 12")
     if day is not None and month is None:
-        raise ValueError(f"{text!r}: a day with an unknown month")
+        raise ValueError("a day with an unknown month")
     if day is not None and month is not None:
         try:
             dt.date(year, month, day)
         except ValueError:
-            raise ValueError(f"{text!r} is not a calendar date") from None
+            raise ValueError("not a calendar date") from None
     return year, month, day
 
 
-def _map_header(row: list[str], path: str) -> dict[str, int] | None:
-    """Column positions if the row is a header, else None (then the documented order applies)."""
+def normalise_header(cell: str) -> str:
+    """A header cell as it is looked up: lower case, ``_`` read as a space, spaces collapsed."""
+    return " ".join(cell.strip().lower().replace("_", " ").split())
+
+
+def expected_columns() -> str:
+    """The known columns with every accepted header name, Russian first (for messages)."""
+    lines = []
+    for col in COLUMNS:
+        names = [n for n, c in HEADER_ALIASES.items() if c == col]
+        names.sort(key=lambda n: (n.isascii(), list(HEADER_ALIASES).index(n)))
+        required = " (required)" if col in REQUIRED else ""
+        lines.append(f"    {col}{required}: " + " | ".join(f'"{n}"' for n in names))
+    return ("expected columns, in any order (a header row is required; names are case-insensitive, "
+            "\"_\" reads as a space):\n" + "\n".join(lines))
+
+
+def _found(row: list[str]) -> str:
+    return "found columns: " + ", ".join(f'"{c.strip()}"' if c.strip() else "(empty)" for c in row)
+
+
+@dataclass
+class _Layout:
+    """Where the columns are: ``cols`` by name, ``width`` cells in all, and the
+    positions whose header cell is empty (a value there is a reject, not ignored)."""
+    cols: dict[str, int]
+    width: int
+    unnamed: list[int] = field(default_factory=list)
+
+
+HEADERLESS = _Layout({c: i for i, c in enumerate(COLUMNS)}, len(COLUMNS))
+
+
+def _map_header(row: list[str], path: str, line: int, require_header: bool, ignore: set[str],
+                result: ReadResult) -> _Layout | None:
+    """The layout if ``row`` is a header; None for a header-less file (only when allowed).
+
+    A first row with no known column name is a header-less file's first record when
+    it holds a digit (every record has a birth year) and is then not quoted in the
+    message; without a digit it cannot be a record, so it is a header whose names are
+    all unknown, and its cells are shown.
+    """
+    names = [normalise_header(c) for c in row]
+    if not any(n in HEADER_ALIASES for n in names):
+        if any(ch.isdigit() for cell in row for ch in cell):
+            if not require_header:
+                return None
+            raise ListFileError(
+                "no header row: a header row naming the columns is required. This line names no known "
+                "column and holds digits, like a record, so its cells are not shown.\n" + expected_columns(),
+                path, line=line)
+        raise ListFileError(
+            "the first row is not a header: none of its cells names a known column (a header row is required).\n"
+            + _found(row) + "\n" + expected_columns(), path, line=line)
     cols: dict[str, int] = {}
-    for i, cell in enumerate(row):
-        name = " ".join(cell.strip().lower().replace("_", " ").split())
-        if name in HEADER_ALIASES:
+    unknown: list[str] = []
+    layout = _Layout(cols, len(row))
+    for i, name in enumerate(names):
+        if not name:
+            layout.unnamed.append(i)
+        elif name in ignore:
+            result.ignored_columns.append(name)
+        elif name not in HEADER_ALIASES:
+            unknown.append(row[i].strip())
+        else:
             col = HEADER_ALIASES[name]
             if col in cols:
-                raise ListFileError(f"column {col!r} appears twice in the header", path, line=1)
+                raise ListFileError(f"column {col!r} appears twice in the header\n" + _found(row), path, line=line)
             cols[col] = i
-    if not cols:
-        return None
+    if unknown:
+        raise ListFileError(
+            "the header names columns that are not known: " + ", ".join(f'"{u}"' for u in unknown)
+            + ". A column left unread could hold what the list needs (a misspelt passport number column would "
+            "lose every document key), so rename it to an expected name, or leave it out explicitly with "
+            "--ignore-column NAME.\n" + _found(row) + "\n" + expected_columns(), path, line=line)
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
-        raise ListFileError(f"header lacks required columns: {', '.join(missing)}", path, line=1)
-    return cols
+        raise ListFileError(f"the header lacks the required columns: {', '.join(missing)}\n"
+                            + _found(row) + "\n" + expected_columns(), path, line=line)
+    return layout
 
 
-def read_list(data: bytes, path: str, list_date: dt.date) -> ReadResult:
+def read_list(data: bytes, path: str, list_date: dt.date, *, require_header: bool = False,
+              ignore_columns: Iterable[str] = ()) -> ReadResult:
+    """Every accepted entry and every rejected row of the list file ``data``.
+
+    ``require_header`` (``safar list build`` sets it) refuses a file without a header
+    row; otherwise such a file is read in the documented column order. Header cells
+    named in ``ignore_columns`` (compared as ``normalise_header`` does) are left out;
+    any other header cell that is not a known column name stops the read.
+    """
     text, encoding = decode(data, path)
     result = ReadResult(encoding)
+    ignore = {normalise_header(c) for c in ignore_columns}
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    cols: dict[str, int] | None = None
-    first = True
+    layout: _Layout | None = None
     seen: dict[tuple[str, ...], Entry] = {}
+    end = 0
     for row in _rows(reader, path):
-        line = reader.line_num
-        if first:
-            first = False
-            cols = _map_header(row, path)
-            if cols is not None:
+        line, end = end + 1, reader.line_num  # a quoted field may span lines: report where the row starts
+        blank = not any(c.strip() for c in row)
+        if layout is None:
+            if blank:
                 continue
-            cols = {c: i for i, c in enumerate(COLUMNS)}
-        if not any(c.strip() for c in row):
+            layout = _map_header(row, path, line, require_header, ignore, result)
+            if layout is not None:
+                result.header = True
+                continue
+            layout = HEADERLESS
+        if blank:
             continue
         result.rows += 1
-        assert cols is not None
-        entry = _entry(row, cols, line, list_date, result.errors)
+        entry = _entry(row, layout, line, list_date, result.errors)
         if entry is None:
             continue
         ident = (fold(entry.surname), fold(entry.given_names), entry.birth, entry.nationality,
@@ -207,6 +294,8 @@ def read_list(data: bytes, path: str, list_date: dt.date) -> ReadResult:
             continue
         seen[ident] = entry
         result.entries.append(entry)
+    for name in sorted(ignore - set(result.ignored_columns)):
+        result.warnings.append(f"--ignore-column {name!r}: the header has no such column")
     return result
 
 
@@ -221,16 +310,20 @@ def _rows(reader: Iterator[list[str]], path: str) -> Iterator[list[str]]:
         yield row
 
 
-def _entry(row: list[str], cols: dict[str, int], line: int, list_date: dt.date,
+def _entry(row: list[str], layout: _Layout, line: int, list_date: dt.date,
            errors: list[RowError]) -> Entry | None:
-    width = max(cols.values()) + 1
+    cols = layout.cols
     needed = max(cols[c] for c in REQUIRED) + 1
     if len(row) < needed:
         errors.append(RowError(line, None, f"{len(row)} columns, at least {needed} expected"))
         return None
-    if len(row) > max(width, len(COLUMNS)) and any(c.strip() for c in row[width:]):
-        errors.append(RowError(line, None, f"{len(row)} columns, at most {width} expected"))
+    if any(c.strip() for c in row[layout.width:]):
+        errors.append(RowError(line, None, f"{len(row)} columns, at most {layout.width} expected"))
         return None
+    for i in layout.unnamed:
+        if i < len(row) and row[i].strip():
+            errors.append(RowError(line, f"column {i + 1}", "a value under a column the header does not name"))
+            return None
 
     def get(col: str) -> str:
         i = cols.get(col)
@@ -250,15 +343,16 @@ def _entry(row: list[str], cols: dict[str, int], line: int, list_date: dt.date,
         return None
     assert year is not None
     if (year, month or 1, day or 1) > (list_date.year, list_date.month, list_date.day) or year < 1900:
-        errors.append(RowError(line, "birth_date", f"{get('birth_date')!r} is not a plausible birth date"))
+        errors.append(RowError(line, "birth_date", "not a plausible birth date (after the list date, or before 1900)"))
         return None
     nationality = (get("nationality") or "TJK").upper()
     if not _NATIONALITY.match(nationality):
-        errors.append(RowError(line, "nationality", f"{nationality!r} is not a three-letter ICAO code"))
+        errors.append(RowError(line, "nationality", "not a three-letter ICAO code"))
         return None
     number = get("document_number").upper()
     if number and not _NUMBER.match(number):
-        errors.append(RowError(line, "document_number", "only Latin letters and digits are allowed"))
+        errors.append(RowError(line, "document_number",
+                               "only Latin letters, digits, spaces and hyphens are allowed (up to 20)"))
         return None
     ban_end: dt.date | None = None
     if get("ban_end"):
@@ -270,7 +364,7 @@ def _entry(row: list[str], cols: dict[str, int], line: int, list_date: dt.date,
         assert y is not None and mo is not None and d is not None
         ban_end = dt.date(y, mo, d)
         if ban_end < list_date:
-            errors.append(RowError(line, "ban_end", f"ban ended on {ban_end.isoformat()}, before the list date"))
+            errors.append(RowError(line, "ban_end", "the ban ended before the list date"))
             return None
     return Entry(line, surname, given, nationality, number.replace(" ", "").replace("-", ""),
                  birth_key(year, month, day), ban_end)

@@ -78,6 +78,18 @@ def test_birth_key_and_unknown_parts():
 def test_normalize_number_keying_confusions():
     assert normalize_number("4OO 123-456") == "400123456"
     assert normalize_number("a1i") == "A11"
+    # misreads no check digit can see (G, L, U weigh as 6, 1, 0) key as the digit
+    assert normalize_number("4G1L23U56") == "461123056"
+
+
+def test_an_unseeable_misread_of_the_number_still_finds_the_record():
+    lines = generate("TD3", "P", "TJK", "QODIROV", "JAMSHED", "460123011", "TJK", "900314", "M", "300101")
+    misread = lines[1].replace("460123011", "4G0123U1L", 1)
+    doc = parse(lines[0] + "\n" + misread, today=(2026, 11, 23))
+    assert doc.valid and doc.document_number == "4G0123U1L"  # the check digit cannot tell
+    qd, _ = document_query_keys(doc)
+    d, _ = entry_keys("Қодиров", "Ҷамшед", "TJK", "460123011", "900314")
+    assert set(d) & set(qd)
 
 
 def test_entry_and_query_keys_meet_at_every_precision():
