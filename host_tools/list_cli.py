@@ -17,10 +17,10 @@ from firmware.banlist import BanList, BundleError, unpack_bundle
 from firmware.banlist.manifest import MANIFEST_NAME, Manifest, parse_manifest
 from firmware.banlist.unpack import read_manifest
 from firmware.core import mrz
-from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG, lookup_bound
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG, lookup_bound, universe_for
 from firmware.core.keys import WORST_LOOKUPS, birth_key, lookups_for
 from firmware.core.match import Match
-from host_tools.listbuild.bundle import write_bundle
+from host_tools.listbuild.bundle import CANARY_COUNT, write_bundle
 from host_tools.listbuild.csvinput import ListFileError, ReadResult, parse_date, read_list
 
 EXIT_MATCH = 3
@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--ignore-column", action="append", default=[], metavar="NAME",
                    help="leave out a header column whose name is not a known column (repeatable)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
-    i = sub.add_parser("inspect", help="show a bundle's manifest, counts, sizes and false-positive rates")
+    i = sub.add_parser("inspect", help="show a bundle's manifest, sizes and per-traveller false-alarm bounds "
+                       "(exit 1 if a bound is over the bundle's budget)")
     i.add_argument("bundle", type=Path)
     i.add_argument("--json", action="store_true")
     c = sub.add_parser("check", help="spot-check one person (MRZ on stdin, or identity fields)")
@@ -176,6 +177,10 @@ def _build(args: argparse.Namespace) -> int:
               "Correct them, or pass --accept-rejects to build the list without them", file=sys.stderr)
         return _refuse(args, report, result, None,
                        f"not written: {_rows(rejected)} rejected (--accept-rejects builds without them)")
+    unmet = _unmet_budget(args, len(result.entries))
+    if unmet is not None:
+        print(f"safar list: {unmet}; no bundle written", file=sys.stderr)
+        return _refuse(args, report, result, None, "not written: " + unmet)
     outcome = (f"written to {args.out}; {_rows(rejected)} rejected and left out (--accept-rejects)" if rejected
                else f"written to {args.out}")
     try:
@@ -215,6 +220,18 @@ def _write(args: argparse.Namespace, result: ReadResult, version: int, list_date
     if bar:
         bar.close()
     return manifest
+
+
+def _unmet_budget(args: argparse.Namespace, records: int) -> str | None:
+    """Why no set of this size can meet the budgets (a universe beyond 2^62), checked on the
+    most keys the records can store (a document key, and two name keys for a Ъ name)."""
+    for flag, budget, keys in (("--false-alarm-strong", args.false_alarm_strong, records),
+                               ("--false-alarm-possible", args.false_alarm_possible, 2 * records)):
+        try:
+            universe_for(keys + CANARY_COUNT, budget, WORST_LOOKUPS)
+        except ValueError:
+            return f"{flag} {budget:g} is too strict for {records} records (the set would need more than 2^62 values)"
+    return None
 
 
 def _refuse(args: argparse.Namespace, report: Path, result: ReadResult | None, fatal: str | None,
@@ -270,9 +287,10 @@ def inspect_info(path: Path) -> dict[str, Any]:
 
 def _inspect(args: argparse.Namespace) -> int:
     info = inspect_info(args.bundle)
+    over = any(b["per_traveller_bound"] > b["budget"] for b in info["false_alarm"].values())
     if args.json:
         print(json.dumps(info, indent=2))
-        return 0
+        return 1 if over else 0
     print(f"list version {info['list_version']}, list date {info['list_date']}, valid until {info['valid_until']}, "
           f"deployment {info['deployment']!r}")
     print(f"records {info['records']} ({info['rejected_rows'] or 0} rows rejected at build); "
@@ -292,7 +310,7 @@ def _inspect(args: argparse.Namespace) -> int:
         print(f"  {s['file']:<14} {s['keys']:>10} keys {s['compressed_size']:>11} bytes = {s['bits_per_key']} bits/key, "
               f"{s['over_limit']}x the limit log2(1/eps) = {s['information_limit_bits']}; expanded {s['size']} bytes; "
               f"ban ends {ends}")
-    return 0
+    return 1 if over else 0
 
 
 def _open_for_check(path: Path, tmp: str) -> BanList:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
 from firmware.banlist import BanList, BundleError, unpack_bundle
 from firmware.core.mrz import generate
-from host_tools import list_cli
 from host_tools.listbuild.bundle import write_bundle
 from host_tools.listbuild.csvinput import ListFileError, read_list
+from test_list_cli import run_cli
 
 LIST_DATE = dt.date(2026, 11, 1)
 TODAY = dt.date(2026, 11, 23)
@@ -27,17 +25,6 @@ Smith,John,,1970-01-02,GBR,123456789,,R-4
 """
 
 
-def run_cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-    import sys
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        with redirect_stdout(out), redirect_stderr(err):
-            code = list_cli.main(list(argv))
-    finally:
-        sys.stdin = old
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_reads_utf8_bom_and_windows_1251_alike() -> None:
@@ -230,3 +217,20 @@ def test_cli_build_refuses_a_list_with_no_accepted_row(tmp_path: Path) -> None:
     code, _, stderr = run_cli("build", str(csv), "-o", str(out), "--list-date", "2026-11-01", "--quiet")
     assert code == 1 and "no row was accepted" in stderr and "line 2" in stderr
     assert not out.exists()
+
+
+def test_cli_build_refuses_a_budget_no_set_can_meet(tmp_path: Path) -> None:
+    csv = tmp_path / "list.csv"
+    csv.write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "b"
+    code, _, stderr = run_cli("build", str(csv), "-o", str(out), "--list-date", "2026-11-01", "--quiet",
+                              "--false-alarm-strong", "1e-18")
+    assert code == 1 and "--false-alarm-strong 1e-18 is too strict" in stderr and not out.exists()
+    assert "not written" in (tmp_path / "b.rejects.txt").read_text(encoding="utf-8")
+
+
+def test_cli_inspect_fails_a_bundle_whose_sets_are_looser_than_its_budget(tmp_path: Path) -> None:
+    b = _bundle(tmp_path)
+    _edit_manifest(b, lambda man: man["false_alarm"].__setitem__("possible_per_traveller", 1e-7))
+    code, stdout, _ = run_cli("inspect", str(b))
+    assert code == 1 and "OVER the budget of 1e-07" in stdout

@@ -223,6 +223,15 @@ class FingerprintSet:
         return self.find(key) != -1
 
 
+def _entry_in(bucket, want, w):
+    """Index of the w-byte entry ``want`` in a bucket's entries, or -1 (a match must be
+    aligned: the bytes may also occur across two entries)."""
+    p = bucket.find(want)
+    while p != -1 and p % w:
+        p = bucket.find(want, p + 1)
+    return -1 if p == -1 else p // w
+
+
 def _file_reader(f):
     def read(pos, count):
         f.seek(pos)
@@ -251,28 +260,16 @@ def _finder(h, buf, read):
         lo, hi = unpack_from("<II", buf, index_at + 4 * (v >> shift))
         if lo == hi:
             return -1
-        seg = buf[entries_at + w * lo:entries_at + w * hi]
-        want = (v & mask).to_bytes(w, "big")
-        p = seg.find(want)
-        while p != -1 and p % w:
-            p = seg.find(want, p + 1)
-        if p == -1:
-            return -1
-        return buf[codes_at + lo + p // w]
+        i = _entry_in(buf[entries_at + w * lo:entries_at + w * hi], (v & mask).to_bytes(w, "big"), w)
+        return -1 if i < 0 else buf[codes_at + lo + i]
 
     def find_in_file(key):
         v = unpack_from(">Q", sha256(salt + key.encode("utf-8")).digest())[0] % universe
         lo, hi = unpack("<II", read(index_at + 4 * (v >> shift), 8))
         if lo == hi:
             return -1
-        seg = read(entries_at + w * lo, w * (hi - lo))
-        want = (v & mask).to_bytes(w, "big")
-        p = seg.find(want)
-        while p != -1 and p % w:
-            p = seg.find(want, p + 1)
-        if p == -1:
-            return -1
-        return read(codes_at + lo + p // w, 1)[0]
+        i = _entry_in(read(entries_at + w * lo, w * (hi - lo)), (v & mask).to_bytes(w, "big"), w)
+        return -1 if i < 0 else read(codes_at + lo + i, 1)[0]
 
     return find_in_buffer if read is None else find_in_file
 
