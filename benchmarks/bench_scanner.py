@@ -30,23 +30,31 @@ def _pct(values: list[float], p: float) -> float:
 
 def latency(n: int) -> None:
     rng = random.Random(1)
-    zones = [random_document(rng, fmt=rng.choice(["TD1", "TD2", "TD3"])).lines for _ in range(n)]
+    docs = [random_document(rng, fmt=rng.choice(["TD1", "TD2", "TD3"])) for _ in range(n)]
     with tempfile.TemporaryDirectory() as d:
         em = EmulatedScanner(link=os.path.join(d, "scanner"))
         link = ScannerLink(em.name, inter_byte_timeout=0.2)
         link.read_events(1.0)
-        print("%-9s %8s %8s %8s" % ("framing", "p50 ms", "p99 ms", "max ms"))
+        print("%-9s %8s %8s %8s %11s %24s" % ("framing", "p50 ms", "p99 ms", "max ms", "read right",
+                                                "accepted with wrong data"))
         for framing in FRAMINGS:
             lat: list[float] = []
-            for z in zones:
-                data = encode(z, framing)
+            right = wrong = 0
+            for truth in docs:
+                data = encode(truth.lines, framing)
                 em.write(data)
                 t0 = time.perf_counter()
                 got = []
                 while not got:
                     got = [e for e in link.read_events(2.0) if isinstance(e, DocumentRead)]
                 lat.append((time.perf_counter() - t0) * 1000)
-            print("%-9s %8.3f %8.3f %8.3f" % (framing, statistics.median(lat), _pct(lat, 99), max(lat)))
+                d = got[0].document
+                same = (d.document_number, d.birth_date.raw, d.expiry_date.raw, d.surname, d.nationality) == (
+                    truth.document_number, truth.birth_date, truth.expiry_date, truth.surname, truth.nationality)
+                right += same
+                wrong += not same
+            print("%-9s %8.3f %8.3f %8.3f %11d %24d" % (framing, statistics.median(lat), _pct(lat, 99), max(lat),
+                                                        right, wrong))
         link.close()
         em.unplug()
 
@@ -67,11 +75,13 @@ def noise_rate(megabytes: int) -> None:
         writer = threading.Thread(target=em.write, args=(data,))
         t0 = time.perf_counter()
         writer.start()
+        accepted = 0
         while link.decoder.bytes_in < len(data):
-            link.read_events(0.5)
+            accepted += sum(1 for e in link.read_events(0.5) if isinstance(e, DocumentRead))
         dt = time.perf_counter() - t0
         writer.join()
-        print("link through a pty: %6.2f MB/s of random noise" % (len(data) / dt / 1e6))
+        print("link through a pty: %6.2f MB/s of random noise; documents accepted out of noise (all wrong "
+              "data): %d" % (len(data) / dt / 1e6, accepted))
         link.close()
         em.unplug()
 

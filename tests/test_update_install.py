@@ -208,6 +208,8 @@ BAD: dict[str, tuple[Callable[[World, dict[str, Path], Path], Path], str]] = {
     "decompression bomb": (lambda w, r, t: _bomb(w, t), "bomb"),
     "declares too much": (lambda w, r, t: _huge(w, t), "oversized"),
     "fails self-test": (lambda w, r, t: _no_canaries(w, t), "self-test"),
+    "looser than the kiosk allows": (lambda w, r, t: _signed_by(w, t, GOOD_SIGNERS, strong=1e-5, name="b-loose"),
+                                     "budget"),
     "expired": (lambda w, r, t: _signed_by(w, t, GOOD_SIGNERS, valid_until=dt.date(2026, 12, 4),
                                            name="b-expired"), "expired"),
     "older version": (lambda w, r, t: _signed_by(w, t, GOOD_SIGNERS, version=A - 1, list_date=LIST_DATE,

@@ -48,13 +48,13 @@ class World:
 
     def bundle(self, version: int = 20261101, list_date: dt.date = LIST_DATE,
                valid_until: dt.date = VALID_UNTIL, deployment: str = DEPLOYMENT, csv: str = CSV,
-               name: str | None = None) -> Path:
+               name: str | None = None, strong: float = 1e-7) -> Path:
         out = self.tmp / (name or f"bundle-{version}-{deployment}-{valid_until}")
         if out.exists():
             shutil.rmtree(out)
         entries = read_list(csv.encode(), "t.csv", list_date).entries
         write_bundle(entries, out, list_version=version, list_date=list_date, valid_until=valid_until,
-                     deployment=deployment)
+                     deployment=deployment, strong=strong)
         return out
 
     def repo(self, bundle: Path, signers: tuple[str, ...] = ("targets-border", "targets-migration"),

@@ -28,7 +28,6 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.diag.checks import DEFAULT_STATE, SEVERITY, CheckResult, DiagContext, run_all, worst
 
 EXIT_NO_REPORT = 3
@@ -178,15 +177,13 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_NO_REPORT
         return _output(results, args.json, sys.stdout)
 
-    limits = (DEFAULT_STRONG, DEFAULT_POSSIBLE)
-    if args.config:
-        from firmware.kiosk.config import ConfigError, KioskConfig
+    from firmware.kiosk.config import ConfigError, limits_from
 
-        try:
-            limits = KioskConfig.load(args.config).false_alarm_limits
-        except ConfigError as e:
-            sys.stderr.write(f"safar diag: {e}\n")
-            return EXIT_NO_REPORT
+    try:
+        limits = limits_from(args.config)
+    except ConfigError as e:
+        sys.stderr.write(f"safar diag: {e}\n")
+        return EXIT_NO_REPORT
     ctx = DiagContext(root=args.root, state_dir=args.state, scanner_port=args.scanner, fb=args.fb,
                       ioboard_port=args.ioboard, false_alarm_limits=limits)
     if args.serve:

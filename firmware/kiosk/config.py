@@ -194,3 +194,13 @@ class KioskConfig:
     @classmethod
     def example(cls) -> "KioskConfig":
         return cls(tomllib.loads(EXAMPLE), "<example>")
+
+
+def limits_from(path: str | Path | None) -> tuple[float, float]:
+    """The false-alarm limits of the kiosk settings at ``path`` (the built-in ones without a
+    file): what ``safar update``, ``safar serviceport`` and ``safar diag`` judge a list by."""
+    if path is None:
+        from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+
+        return (DEFAULT_STRONG, DEFAULT_POSSIBLE)
+    return KioskConfig.load(path).false_alarm_limits

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.serviceport import protocol as p
 from firmware.serviceport.transport import Transport
 from firmware.update.errors import UpdateError
@@ -70,8 +71,10 @@ class ServicePort:
 
     def __init__(self, transport: Transport, state_dir: Path | str,
                  now: Callable[[], dt.datetime | dt.date | None] = lambda: None,
-                 max_total: int = MAX_TOTAL) -> None:
+                 max_total: int = MAX_TOTAL,
+                 false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE)) -> None:
         self.transport = transport
+        self.false_alarm_limits = false_alarm_limits
         self.state = Path(state_dir)
         self.now = now
         self.max_total = max_total
@@ -198,7 +201,8 @@ class ServicePort:
         if missing:
             raise p.ProtocolError("COMMIT before every file arrived: " + ", ".join(missing))
         try:
-            r = install(self.state, session.directory, self.now(), source_kind="serial")
+            r = install(self.state, session.directory, self.now(), source_kind="serial",
+                        false_alarm_limits=self.false_alarm_limits)
             result: dict[str, Any] = {"ok": True, **r.to_dict()}
         except UpdateError as e:
             result = {"ok": False, **e.to_dict()}
@@ -215,15 +219,24 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--port", required=True, help="serial device of the service port")
     ap.add_argument("--baud", type=int, default=115200)
     ap.add_argument("--state", type=Path, default=DEFAULT_STATE)
+    ap.add_argument("--config", type=Path, help="kiosk settings whose [matching] limits a list must meet "
+                    "(default: the built-in limits)")
     try:
         args = ap.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
+    from firmware.kiosk.config import ConfigError, limits_from
+
+    try:
+        limits = limits_from(args.config)
+    except ConfigError as e:
+        print(f"safar serviceport: {e}", file=sys.stderr)
+        return 2
     import serial
     port = serial.Serial(args.port, args.baud, timeout=0.2)
     print(f"service port on {args.port} at {args.baud} baud", file=sys.stderr)
     try:
-        ServicePort(port, args.state).serve()
+        ServicePort(port, args.state, false_alarm_limits=limits).serve()
     except KeyboardInterrupt:
         return 0
     finally:

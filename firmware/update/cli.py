@@ -32,14 +32,21 @@ def _parser() -> argparse.ArgumentParser:
     state(s)
     s.add_argument("--deep", action="store_true", help="also re-hash every filter file")
     s.add_argument("--json", action="store_true")
+    def config(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--config", type=Path, help="kiosk settings whose [matching] false-alarm limits the list "
+                        "must meet (default: the built-in limits, 1e-7 strong and 1e-6 possible per traveller)")
+
     i = sub.add_parser("install", help="verify and install a repository")
     state(i)
+    config(i)
     i.add_argument("source", type=Path)
     u = sub.add_parser("usb", help="install from mounted USB sticks")
     state(u)
+    config(u)
     u.add_argument("--root", type=Path, default=Path("/"))
     w = sub.add_parser("poll", help="check a web repository once and install a newer list")
     state(w)
+    config(w)
     w.add_argument("url")
     w.add_argument("--cache", type=Path, default=None, help="download directory (default: STATE/download)")
     v = sub.add_parser("provision", help="make ROOT.json this kiosk's trusted root")
@@ -57,12 +64,20 @@ def main(argv: list[str]) -> int:
     try:
         if args.cmd == "status":
             return _status(args)
+        # the kiosk's own settings decide which lists it uses (imported here: the CLI is the shell)
+        from firmware.kiosk.config import ConfigError, limits_from
+
+        try:
+            limits = limits_from(getattr(args, "config", None))
+        except ConfigError as e:
+            print(f"safar update: {e}", file=sys.stderr)
+            return 2
         if args.cmd == "install":
-            print(json.dumps(install(args.state, args.source).to_dict(), indent=2))
+            print(json.dumps(install(args.state, args.source, false_alarm_limits=limits).to_dict(), indent=2))
             return 0
         if args.cmd == "usb":
             from firmware.update.sources import install_from_usb
-            outcomes = install_from_usb(args.state, args.root)
+            outcomes = install_from_usb(args.state, args.root, false_alarm_limits=limits)
             if not outcomes:
                 print("safar update: no SAFAR-LISTS/ folder on any mounted stick", file=sys.stderr)
                 return 1
@@ -71,7 +86,7 @@ def main(argv: list[str]) -> int:
             return 0 if any(not isinstance(o, UpdateError) for o in outcomes) else 1
         if args.cmd == "poll":
             from firmware.update.sources import poll_http
-            r = poll_http(args.state, args.url, args.cache or args.state / "download")
+            r = poll_http(args.state, args.url, args.cache or args.state / "download", false_alarm_limits=limits)
             print(json.dumps({"action": r.action, "list_version": r.list_version}))
             return 0
         try:

@@ -8,7 +8,7 @@ class UpdateError(Exception):
 
     ``code`` is a short stable word for programs and the audit log (``unsigned``,
     ``threshold``, ``tampered``, ``truncated``, ``oversized``, ``bomb``, ``expired``,
-    ``rollback``, ``deployment``, ``malformed``, ``missing``, ``self-test``, ...);
+    ``rollback``, ``deployment``, ``malformed``, ``missing``, ``self-test``, ``budget``, ...);
     ``reason`` is the sentence a technician reads; ``file`` names the file if known.
     Reasons never contain list content or anything read from a passport.
     """

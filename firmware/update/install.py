@@ -40,6 +40,7 @@ from firmware.banlist.banlist import BanList
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES
 from firmware.banlist.unpack import DEFAULT_MAX_EXPANDED, expand_set
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.update import durable
 from firmware.update.errors import UpdateError
 from firmware.update.trust import (
@@ -307,11 +308,14 @@ def provision(state_dir: Path | str, root_json_bytes: bytes, *, force: bool = Fa
 
 
 def install(state_dir: Path | str, source_dir: Path | str, now: dt.datetime | dt.date | None = None, *,
-            max_expanded: int = DEFAULT_MAX_EXPANDED, source_kind: str = "directory") -> InstallResult:
+            max_expanded: int = DEFAULT_MAX_EXPANDED, source_kind: str = "directory",
+            false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE)) -> InstallResult:
     """Verifies the repository in ``source_dir`` (or its ``SAFAR-LISTS/``) against the kiosk's
     trusted root and floors and installs its list atomically. Raises ``UpdateError`` (the
     installed list untouched) for anything that is not a complete, signed, current list
-    for this deployment. ``now``: the clock (default: the system clock)."""
+    for this deployment, or whose per-traveller false-alarm bounds exceed
+    ``false_alarm_limits`` (strong, possible): a list the kiosk would not use must not
+    replace one it uses. ``now``: the clock (default: the system clock)."""
     state = Path(state_dir)
     clock = as_utc(now)
     if not (state / TRUST / ROOT_FILE).exists():
@@ -321,7 +325,7 @@ def install(state_dir: Path | str, source_dir: Path | str, now: dt.datetime | dt
     with _locked(state):
         cur = _current(state)
         try:
-            result = _install(state, Path(source_dir), clock, max_expanded, cur, source_kind)
+            result = _install(state, Path(source_dir), clock, max_expanded, cur, source_kind, false_alarm_limits)
         except UpdateError as e:
             audit(state, clock, "install", "refused", code=e.code, reason=e.reason, file=e.file,
                    installed_version=cur.list_version if cur else None, source=source_kind)
@@ -333,7 +337,7 @@ def install(state_dir: Path | str, source_dir: Path | str, now: dt.datetime | dt
 
 
 def _install(state: Path, source: Path, clock: dt.datetime, max_expanded: int, cur: _Current | None,
-             source_kind: str) -> InstallResult:
+             source_kind: str, limits: tuple[float, float]) -> InstallResult:
     trusted = trusted_root_bytes(state)
     trusted_root = load_trusted_root(trusted)
     floors = read_floors(state)
@@ -373,7 +377,7 @@ def _install(state: Path, source: Path, clock: dt.datetime, max_expanded: int, c
     lists = state / LIST
     staging = lists / f"staging-{secrets.token_hex(4)}"
     try:
-        _stage(staging, repo, release, clock, source_kind)
+        _stage(staging, repo, release, clock, source_kind, limits)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -391,7 +395,8 @@ def _install(state: Path, source: Path, clock: dt.datetime, max_expanded: int, c
     return result("installed", final_dir)
 
 
-def _stage(staging: Path, repo: Path, release: Release, clock: dt.datetime, source_kind: str) -> None:
+def _stage(staging: Path, repo: Path, release: Release, clock: dt.datetime, source_kind: str,
+           limits: tuple[float, float]) -> None:
     man = release.manifest
     durable.mkdir(staging)
     durable.write_file(staging / MANIFEST_NAME, release.manifest_bytes)
@@ -420,10 +425,13 @@ def _stage(staging: Path, repo: Path, release: Release, clock: dt.datetime, sour
     try:
         with BanList.open(staging, verify_hashes=False) as banlist:
             problems = banlist.self_test()
+            budget = banlist.budget_problem(*limits)
     except BundleError as e:
         raise UpdateError("self-test", f"the staged list does not open: {e}", str(e.file or "")) from None
     if problems:
         raise UpdateError("self-test", "the staged list fails its self-test: " + "; ".join(problems))
+    if budget is not None:
+        raise UpdateError("budget", budget, MANIFEST_NAME)
 
 
 # ---------------------------------------------------------------- installed

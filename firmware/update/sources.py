@@ -19,6 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.banlist.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES
 from firmware.update.errors import UpdateError
 from firmware.update.install import (
@@ -57,12 +58,14 @@ def usb_repositories(root: Path = Path("/")) -> list[Path]:
 
 
 def install_from_usb(state_dir: Path | str, root: Path = Path("/"),
-                     now: dt.datetime | dt.date | None = None) -> list[InstallResult | UpdateError]:
+                     now: dt.datetime | dt.date | None = None,
+                     false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE),
+                     ) -> list[InstallResult | UpdateError]:
     """Tries every stick's repository, newest list last wins; each outcome is returned (and audited)."""
     outcomes: list[InstallResult | UpdateError] = []
     for repo in usb_repositories(root):
         try:
-            outcomes.append(install(state_dir, repo, now, source_kind="usb"))
+            outcomes.append(install(state_dir, repo, now, source_kind="usb", false_alarm_limits=false_alarm_limits))
         except UpdateError as e:
             outcomes.append(e)
     return outcomes
@@ -124,13 +127,14 @@ class PollResult:
 
 
 def poll_http(state_dir: Path | str, base_url: str, cache_dir: Path | str,
-              now: dt.datetime | dt.date | None = None, timeout: float = HTTP_TIMEOUT) -> PollResult:
+              now: dt.datetime | dt.date | None = None, timeout: float = HTTP_TIMEOUT,
+              false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE)) -> PollResult:
     """Checks a web repository (``BASE/metadata/…``, ``BASE/targets/…``) and installs a newer list.
 
     Raises ``UpdateError`` for anything refused (audited); the installed list stays.
     ``cache_dir`` holds the download and is removed afterwards."""
     try:
-        return _poll_http(Path(state_dir), base_url, Path(cache_dir), now, timeout)
+        return _poll_http(Path(state_dir), base_url, Path(cache_dir), now, timeout, false_alarm_limits)
     except UpdateError as e:
         last = audit_entries(state_dir, 1)
         repeated = bool(last) and last[0].get("action") == "poll" and last[0].get("reason") == e.reason
@@ -142,7 +146,7 @@ def poll_http(state_dir: Path | str, base_url: str, cache_dir: Path | str,
 
 
 def _poll_http(state: Path, base_url: str, cache: Path, now: dt.datetime | dt.date | None,
-               timeout: float) -> PollResult:
+               timeout: float, limits: tuple[float, float]) -> PollResult:
     base = base_url.rstrip("/") + "/"
     clock = as_utc(now)
     trusted = trusted_root_bytes(state)
@@ -193,7 +197,7 @@ def _poll_http(state: Path, base_url: str, cache: Path, now: dt.datetime | dt.da
         _download(urllib.parse.urljoin(base, "targets/" + urllib.parse.quote(name)), cache / "targets" / name,
                   info.length, info.hashes["sha256"], timeout, name)
     try:
-        result = install(state, cache, now, source_kind="http")
+        result = install(state, cache, now, source_kind="http", false_alarm_limits=limits)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     return PollResult(result.action, result.list_version, result)
