@@ -129,7 +129,7 @@ def pack_expanded_header(n, universe, end_years, salt):
     return head + years + bytes(index_at - HEADER_SIZE - len(years))
 
 
-def _check_common(universe, n, classes, salt_field_offset):
+def _check_common(universe, n, classes, classes_offset):
     if not 1 <= universe <= MAX_UNIVERSE:
         raise FilterError("universe %d out of range 1-2^62" % universe, "universe", 24)
     if n > universe:
@@ -137,7 +137,7 @@ def _check_common(universe, n, classes, salt_field_offset):
     if n >= 1 << 32:
         raise FilterError("more than 2^32 - 1 entries", "n", 16)
     if not 1 <= classes <= MAX_CLASSES:
-        raise FilterError("class count %d out of range 1-%d" % (classes, MAX_CLASSES), "classes", salt_field_offset)
+        raise FilterError("class count %d out of range 1-%d" % (classes, MAX_CLASSES), "classes", classes_offset)
 
 
 def _check_year(year, field, offset):

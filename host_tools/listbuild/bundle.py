@@ -73,6 +73,8 @@ def hash_entries(entries: Sequence[Entry], salt: bytes, progress: Callable[[int]
     global _ENTRIES
     slices = [(start, min(start + SLICE, len(entries))) for start in range(0, len(entries), SLICE)] or [(0, 0)]
     workers = min(len(slices), os.cpu_count() or 1)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1  # the workers read the entries they inherit; without fork, one process does it all
     _ENTRIES = entries
     try:
         if workers <= 1:
