@@ -222,7 +222,7 @@ def test_a_bundle_that_would_expand_beyond_its_declared_size_is_refused_unwritte
     path.write_text(json.dumps(raw))
     with pytest.raises(BundleError) as e:
         unpack_bundle(tmp_path / "b", tmp_path / "x")
-    assert e.value.field == "size" and "decompression bomb" in e.value.reason
+    assert e.value.field == "size" and e.value.code == "bomb" and "decompression bomb" in e.value.reason
     assert not (tmp_path / "x" / "documents.fps").exists()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from firmware.banlist.errors import BundleError
+from firmware.banlist.errors import BOMB, BundleError
 from firmware.banlist.expand import expand
 from firmware.banlist.manifest import MANIFEST_NAME, Manifest, SetEntry, parse_manifest
 from firmware.core.fpset import ExpandedHeader, FilterError, WireHeader
@@ -64,9 +64,11 @@ def expand_set(src: Path, dest: Path, entry: SetEntry, manifest: Manifest) -> No
     try:
         wire = WireHeader.parse(data, len(data))
         _agree(entry, manifest, wire.n, wire.universe, wire.end_years, wire.salt, where)
+        if wire.expanded_size > entry.size:
+            raise BundleError(f"expands to {wire.expanded_size} bytes, manifest declares {entry.size} "
+                              "(decompression bomb?)", where, "size", code=BOMB)
         if wire.expanded_size != entry.size:
-            raise BundleError(f"expands to {wire.expanded_size} bytes, manifest declares {entry.size}"
-                              + (" (decompression bomb?)" if wire.expanded_size > entry.size else ""), where, "size")
+            raise BundleError(f"expands to {wire.expanded_size} bytes, manifest declares {entry.size}", where, "size")
         with open(dest, "wb") as fout:
             _, digest = expand(data, fout, entry.size)
             fout.flush()

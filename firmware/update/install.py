@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from firmware.banlist.banlist import BanList
-from firmware.banlist.errors import BundleError
+from firmware.banlist.errors import BOMB, BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES
 from firmware.banlist.unpack import DEFAULT_MAX_EXPANDED, expand_set
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
@@ -407,7 +407,7 @@ def _stage(staging: Path, repo: Path, release: Release, clock: dt.datetime, sour
             # and the expanded sha256 must match the signed manifest
             expand_set(repo / "targets" / entry.file, staging / entry.name, entry, man)
         except BundleError as e:
-            code = "bomb" if "decompression bomb" in e.reason else "tampered"
+            code = "bomb" if e.code == BOMB else "tampered"
             raise UpdateError(code, f"{entry.file}: {e.reason}", entry.file) from None
     tuf = staging / TUF
     durable.mkdir(tuf)
