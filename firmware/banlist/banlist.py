@@ -11,9 +11,9 @@ from typing import Any
 
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import KINDS, MANIFEST_NAME, Manifest, SetEntry, parse_manifest
-from firmware.banlist.unpack import check_header
+from firmware.banlist.unpack import check_agrees
 from firmware.core.budget import traveller_bound
-from firmware.core.fpset import HEADER_SIZE, MAX_CLASSES, FingerprintSet
+from firmware.core.fpset import HEADER_SIZE, FilterError, FingerprintSet
 from firmware.core.keys import WORST_LOOKUPS, document_query_keys, query_keys
 from firmware.core.match import Match, match_probes
 
@@ -21,10 +21,8 @@ from firmware.core.match import Match, match_probes
 class KeySet:
     """One key kind's expanded set, memory-mapped: ``find`` and ``end_years`` for the policy."""
 
-    def __init__(self, path: Path, entry: SetEntry, fps: FingerprintSet, mapping: mmap.mmap) -> None:
+    def __init__(self, path: Path, fps: FingerprintSet, mapping: mmap.mmap) -> None:
         self.path = path
-        self.entry = entry
-        self.kind = entry.kind
         self.end_years = fps.end_years
         self.find = fps.find
         self.n = fps.header.n
@@ -148,10 +146,14 @@ def _open_set(path: Path, entry: SetEntry, manifest: Manifest, verify_hashes: bo
             raise BundleError("set file truncated", str(path), offset=size)
         mapping = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        check_header(entry, manifest, bytes(mapping[:HEADER_SIZE + 2 * MAX_CLASSES]), size, str(path))
+        try:
+            fps = FingerprintSet(mapping, size)
+        except FilterError as e:
+            raise BundleError(e.reason, str(path), e.field, e.offset) from None
+        check_agrees(entry, manifest, fps.header, str(path))
         if verify_hashes and hashlib.sha256(mapping).hexdigest() != entry.sha256:
             raise BundleError("contents do not match the manifest's sha256", str(path), "sha256")
-        return KeySet(path, entry, FingerprintSet(mapping, size), mapping)
+        return KeySet(path, fps, mapping)
     except BaseException:
         mapping.close()
         raise

@@ -30,22 +30,12 @@ def read_manifest(directory: Path) -> Manifest:
     return parse_manifest(data)
 
 
-def _agree(entry: SetEntry, manifest: Manifest, n: int, universe: int, end_years: list[int], salt: bytes,
-           where: str) -> None:
-    for field, have, want in (("n", n, entry.keys), ("universe", universe, entry.universe),
-                              ("end_years", end_years, entry.end_years), ("salt", salt, manifest.salt)):
+def check_agrees(entry: SetEntry, manifest: Manifest, header: WireHeader | ExpandedHeader, where: str) -> None:
+    """A set's header (wire or expanded) against what the manifest declares for it."""
+    for field, have, want in (("n", header.n, entry.keys), ("universe", header.universe, entry.universe),
+                              ("end_years", header.end_years, entry.end_years), ("salt", header.salt, manifest.salt)):
         if have != want:
             raise BundleError(f"set header {field} disagrees with the manifest", where, field)
-
-
-def check_header(entry: SetEntry, manifest: Manifest, head: bytes, size: int, where: str) -> ExpandedHeader:
-    """The expanded set's header, checked on its own and against the manifest."""
-    try:
-        header = ExpandedHeader.parse(head, size)
-    except FilterError as e:
-        raise BundleError(e.reason, where, e.field, e.offset) from None
-    _agree(entry, manifest, header.n, header.universe, header.end_years, header.salt, where)
-    return header
 
 
 def expand_set(src: Path, dest: Path, entry: SetEntry, manifest: Manifest) -> None:
@@ -63,7 +53,7 @@ def expand_set(src: Path, dest: Path, entry: SetEntry, manifest: Manifest) -> No
         raise BundleError("file changed size while it was read", where, "compressed_size")
     try:
         wire = WireHeader.parse(data, len(data))
-        _agree(entry, manifest, wire.n, wire.universe, wire.end_years, wire.salt, where)
+        check_agrees(entry, manifest, wire, where)
         if wire.expanded_size > entry.size:
             raise BundleError(f"expands to {wire.expanded_size} bytes, manifest declares {entry.size} "
                               "(decompression bomb?)", where, "size", code=BOMB)

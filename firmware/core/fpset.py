@@ -219,9 +219,6 @@ class FingerprintSet:
     def __contains__(self, key):
         return self.find(key) != -1
 
-    def contains(self, key):
-        return self.find(key) != -1
-
 
 def _entry_in(bucket, want, w):
     """Index of the w-byte entry ``want`` in a bucket's entries, or -1 (a match must be

@@ -14,6 +14,7 @@ budget is set for that worst case (``firmware.core.budget``). See docs/filter-fo
 and docs/name-folding.md. Portable (MicroPython).
 """
 
+from firmware.core.mrz import days_in_month
 from firmware.core.translit import fold, words
 
 DIGITS = "0123456789"
@@ -29,12 +30,9 @@ def birth_key(year, month, day):
 
 
 def _days(yy, month):
-    if month == 2:
-        # a two-digit year may be 1900 or 2000: allow the 29th whenever it could exist
-        return 29 if yy % 4 == 0 else 28
-    if month in (4, 6, 9, 11):
-        return 30
-    return 31
+    # 2000 + yy is a leap year exactly when yy % 4 == 0: so a two-digit year that could be
+    # 1900 or 2000 gets its 29 February whenever it could exist
+    return days_in_month(2000 + yy, month)
 
 
 def _part(text):
@@ -74,16 +72,9 @@ def lookups_for(birth):
     return len(compatible_births(birth))
 
 
-def _worst():
-    worst = 0
-    for shape in ("000101", "00<<<<", "0002<<", "00<<29", "00<<01", "0001<<"):
-        worst = max(worst, lookups_for(shape))
-    return worst
-
-
 # The most lookups any passport shape costs per key kind: a passport that gives only a
 # leap-capable birth year (366 days + 12 months + the year itself).
-WORST_LOOKUPS = _worst()
+WORST_LOOKUPS = lookups_for("00<<<<")
 
 
 # Letters a document number is keyed as: O and I as officials mistype 0 and 1, and
@@ -132,11 +123,6 @@ def name_head(surname, given_names, fold_surname=fold, fold_given=given_skeleton
 
 def document_key(nationality, number, birth):
     head = document_head(nationality, number)
-    return None if head is None else head + "|" + birth
-
-
-def name_key(surname, given_names, birth):
-    head = name_head(surname, given_names)
     return None if head is None else head + "|" + birth
 
 

@@ -72,7 +72,7 @@ class MRZError(Exception):
         return {"error": self.reason, "line": self.line, "column": self.column}
 
 
-def _days_in_month(year, month):
+def days_in_month(year, month):
     if month == 2:
         if year is None:
             return 29
@@ -144,7 +144,7 @@ def parse_date(raw, today, kind):
     problem = None
     if mm is not None and not 1 <= mm <= 12:
         problem = "month %02d does not exist" % mm
-    elif dd is not None and not 1 <= dd <= (31 if mm is None else _days_in_month(year, mm)):
+    elif dd is not None and not 1 <= dd <= (31 if mm is None else days_in_month(year, mm)):
         problem = "day %02d does not exist in that month" % dd
     return MRZDate(raw, year, mm, dd, problem)
 
