@@ -7,11 +7,12 @@ from pathlib import Path
 
 
 def main() -> int:
+    here = [str(Path(__file__).parent)]
     names = sys.argv[1:] or sorted(
-        m.name[len("bench_"):] for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
+        m.name[len("bench_"):] for m in pkgutil.iter_modules(here) if m.name.startswith("bench_")
     )
     for name in names:
-        print("== %s ==" % name, flush=True)
+        print(f"== {name} ==", flush=True)
         importlib.import_module("benchmarks.bench_" + name).main([])
     return 0
 

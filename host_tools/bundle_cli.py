@@ -14,85 +14,55 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
-from tuf.api.metadata import Metadata, Root
+from tuf.api.metadata import Root
 
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, parse_manifest
+from firmware.cliutil import command_parser, iso_date, run_cli, subcommands
+from firmware.update import find_repository, read_repository
 from firmware.update.errors import UpdateError
-from firmware.update.install import find_repository, read_repository
 from firmware.update.trust import DEPLOYMENT_FIELD, Floors, TargetCheck, as_utc, summary, verify_release
+from firmware.usb import USB_FOLDER
 from host_tools import signing
 from host_tools.signing import SigningError
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="safar bundle", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p = command_parser("safar bundle", __doc__ or "", doc="docs/trust.md")
+    sub = subcommands(p)
+
+    passphrase = "file holding the passphrase of the key (first line)"
     for name, text in (("sign", "sign a bundle's targets (first signer, or after the files changed)"),
                        ("cosign", "add another list signer's signature")):
-        s = sub.add_parser(name, help=text)
-        s.add_argument("bundle", type=Path)
+        s = sub.add(name, text)
+        s.add_argument("bundle", type=Path, help="bundle directory (as safar list build wrote it)")
         s.add_argument("--key", type=Path, required=True, help="your targets private key (.pem)")
         s.add_argument("--root", type=Path, help="root.json (or keys DIR): check the key is a targets key")
-        s.add_argument("--passphrase-file", type=Path)
-    v = sub.add_parser("verify", help="check a bundle or a repository against a root")
-    v.add_argument("bundle", type=Path, help="bundle directory, repository, or a folder holding SAFAR-LISTS/")
+        s.add_argument("--passphrase-file", type=Path, help=passphrase)
+    v = sub.add("verify", "check a bundle or a repository against a root (exit 0 when all is valid, 1 otherwise)")
+    v.add_argument("bundle", type=Path, help=f"bundle directory, repository, or a folder holding {USB_FOLDER}/")
     v.add_argument("--root", type=Path, required=True, help="the root.json the kiosks trust (or keys DIR)")
-    v.add_argument("--now", type=_date, default=None, help="judge expiry as of this date (default: today)")
-    v.add_argument("--json", action="store_true")
-    u = sub.add_parser("publish", help="lay out a repository (metadata/ and targets/)")
-    u.add_argument("bundle", type=Path)
+    v.add_argument("--now", type=iso_date, default=None, help="judge expiry as of this date (default: today)")
+    v.add_argument("--json", action="store_true", help="the report as JSON")
+    u = sub.add("publish", "lay out a repository (metadata/ and targets/)")
+    u.add_argument("bundle", type=Path, help="the signed bundle directory")
     u.add_argument("out", type=Path, help="web root, or the USB stick's mount point with --usb")
     u.add_argument("--keys", type=Path, required=True, help="keys directory (root versions, publish key)")
     u.add_argument("--key", type=Path, help="publish private key (default: DIR/keys/publish-*.pem)")
-    u.add_argument("--usb", action="store_true", help="write into OUT/SAFAR-LISTS/")
-    u.add_argument("--passphrase-file", type=Path)
+    u.add_argument("--usb", action="store_true", help=f"write into OUT/{USB_FOLDER}/")
+    u.add_argument("--passphrase-file", type=Path, help=passphrase)
     return p
 
 
 def main(argv: list[str]) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    try:
-        if args.cmd in ("sign", "cosign"):
-            return _sign(args)
-        if args.cmd == "verify":
-            return _verify(args)
-        return _publish(args)
-    except SigningError as e:
-        print(f"safar bundle: {e}", file=sys.stderr)
-        return 1
-
-
-def _root_bytes(path: Path) -> bytes:
-    try:
-        return (path / "root.json").read_bytes() if path.is_dir() else path.read_bytes()
-    except OSError as e:
-        raise SigningError(f"cannot read the root {path}: {e.strerror}") from None
-
-
-def _root(path: Path) -> Root:
-    try:
-        return Metadata[Root].from_bytes(_root_bytes(path)).signed
-    except ValueError as e:
-        raise SigningError(f"{path} is not TUF root metadata: {e}") from None
+    handlers = {"sign": _sign, "cosign": _sign, "verify": _verify, "publish": _publish}
+    return run_cli(_parser(), handlers, argv, errors=(SigningError,))
 
 
 def _sign(args: argparse.Namespace) -> int:
-    root = _root(args.root) if args.root else None
+    root = signing.read_root(args.root).signed if args.root else None
     signer = signing.load_signer(args.key, None, args.passphrase_file)
     md = signing.sign_bundle(args.bundle, signer, cosign=args.cmd == "cosign", root=root)
     print(f"{args.bundle / signing.TARGETS_FILE}: list version {md.signed.version}, "
@@ -120,15 +90,15 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     now = args.now or dt.date.today()
-    root_bytes = _root_bytes(args.root)
+    root_bytes = signing.read_root_bytes(args.root)
+    trusted = signing.read_root(args.root).signed
     try:
         repo = find_repository(args.bundle)
     except UpdateError:
-        return _verify_bundle(args, root_bytes, now)
+        return _verify_bundle(args, trusted, now)
     lines: list[str] = []
     ok = True
     try:
-        trusted = Metadata[Root].from_bytes(root_bytes).signed
         meta, manifest = read_repository(repo, trusted.version)
         release = verify_release(root_bytes, meta, manifest, Floors(), as_utc(now))
         lines.append(f"ok       metadata: root v{release.root.version}, list version {release.list_version}, "
@@ -155,11 +125,10 @@ def _verify(args: argparse.Namespace) -> int:
     return _report(args, ok, lines, info)
 
 
-def _verify_bundle(args: argparse.Namespace, root_bytes: bytes, now: dt.date) -> int:
+def _verify_bundle(args: argparse.Namespace, root: Root, now: dt.date) -> int:
     """A bundle directory before publishing: signatures against the newest root, files, manifest."""
     bundle: Path = args.bundle
     lines: list[str] = []
-    root = Metadata[Root].from_bytes(root_bytes).signed
     deployment = root.unrecognized_fields.get(DEPLOYMENT_FIELD)
     md = signing.read_bundle_targets(bundle)
     if md is None:

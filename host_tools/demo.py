@@ -25,15 +25,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+from firmware.cliutil import command_parser, run_cli
 from firmware.kiosk.config import KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
-from firmware.kiosk.service import service_checks
 from firmware.kiosk.screen import Screen
+from firmware.kiosk.service import service_checks
 from firmware.scanner.framing import encode
 from firmware.scanner.link import ScannerLink
+from firmware.update import install, provision
 from host_tools.fake_documents import random_document
+from host_tools.listbuild.bundle import write_bundle
+from host_tools.listbuild.csvinput import read_list
 from host_tools.scanner_emulator import EmulatedScanner
+from host_tools.signing import make_demo_repository
+from kiosk_ui.display import PngDisplay
+from kiosk_ui.render import Renderer
 
 DEMO_CSV = """\
 фамилия;имя;отчество;дата рождения;гражданство;номер паспорта;запрет до;номер записи
@@ -42,6 +49,10 @@ DEMO_CSV = """\
 Ғафуров;Суҳроб;;00.00.1979;TJK;;01.02.2029;DEMO-3
 Назарова;Мадина;Алиевна;21.11.1995;TJK;400987654;;DEMO-4
 """
+
+
+class DemoError(Exception):
+    """The demo could not build its list or the kiosk did not show what was expected."""
 
 
 def _yymmdd(d: dt.date) -> str:
@@ -54,20 +65,23 @@ def demo_passports(today: dt.date) -> list[tuple[str, str, list[str]]]:
     future = _yymmdd(today + dt.timedelta(days=365 * 5))
     clean = random_document(rng, today=(today.year, today.month, today.day), surname="SAIDOV", given_names="UMED",
                             nationality="TJK", document_number="402555111", birth_date="910704", expiry_date=future)
-    strong = random_document(rng, today=(today.year, today.month, today.day), surname="RAHIMOV", given_names="FIRDAVS",
-                             nationality="TJK", document_number="401234567", birth_date="880312", expiry_date=future)
+    strong = random_document(rng, today=(today.year, today.month, today.day), surname="RAHIMOV",
+                             given_names="FIRDAVS", nationality="TJK", document_number="401234567",
+                             birth_date="880312", expiry_date=future)
     # The list writes Ҷӯраев Баҳтиёр; this passport spells it the Russian way, with a newer number.
-    possible = random_document(rng, today=(today.year, today.month, today.day), surname="DZHURAEV", given_names="BAKHTIYOR",
-                               nationality="TJK", document_number="409871234", birth_date="900905", expiry_date=future)
-    expired = random_document(rng, today=(today.year, today.month, today.day), surname="KARIMOVA", given_names="ZARINA",
-                              nationality="UZB", document_number="AB1234567", birth_date="990214",
-                              expiry_date=_yymmdd(today - dt.timedelta(days=120)), sex="F")
+    possible = random_document(rng, today=(today.year, today.month, today.day), surname="DZHURAEV",
+                               given_names="BAKHTIYOR", nationality="TJK", document_number="409871234",
+                               birth_date="900905", expiry_date=future)
+    expired = random_document(rng, today=(today.year, today.month, today.day), surname="KARIMOVA",
+                              given_names="ZARINA", nationality="UZB", document_number="AB1234567",
+                              birth_date="990214", expiry_date=_yymmdd(today - dt.timedelta(days=120)), sex="F")
     bad = list(clean.lines)
     bad[1] = bad[1][:19] + str((int(bad[1][19]) + 3) % 10) + bad[1][20:]  # a birth-date check digit misread
     return [
         ("Tajik passport, no record in the list", "no_record", clean.lines),
         ("Document-key match: nationality, passport number and birth date are on the list", "strong", strong.lines),
-        ("Name-variant match: the list's Ҷӯраев Баҳтиёр vs the passport's DZHURAEV BAKHTIYOR", "possible", possible.lines),
+        ("Name-variant match: the list's Ҷӯраев Баҳтиёр vs the passport's DZHURAEV BAKHTIYOR", "possible",
+         possible.lines),
         ("Expired Uzbek passport, no record: extra advice", "no_record", expired.lines),
         ("Unreadable read (a check digit does not match)", "read_failed", bad),
     ]
@@ -75,15 +89,10 @@ def demo_passports(today: dt.date) -> list[tuple[str, str, list[str]]]:
 
 def prepare_state(work: Path, today: dt.date) -> Path:
     """Builds, signs and installs the demo list; returns the kiosk's state directory."""
-    from firmware.update import install, provision
-    from host_tools.listbuild.bundle import write_bundle
-    from host_tools.listbuild.csvinput import read_list
-    from host_tools.signing import make_demo_repository
-
     list_date = today - dt.timedelta(days=22)
     result = read_list(DEMO_CSV.encode("utf-8"), "demo-list.csv", list_date)
     if result.errors:
-        raise RuntimeError("demo list has bad rows: %s" % "; ".join(str(e) for e in result.errors))
+        raise DemoError(f"demo list has bad rows: {'; '.join(str(e) for e in result.errors)}")
     bundle = work / "bundle"
     write_bundle(result.entries, bundle, list_version=int(list_date.strftime("%Y%m%d")), list_date=list_date,
                  valid_until=list_date + dt.timedelta(days=200), deployment="safar-demo")
@@ -101,9 +110,6 @@ class _Recorder:
 
 
 def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Path, str]]:
-    from kiosk_ui.display import PngDisplay
-    from kiosk_ui.render import Renderer
-
     today = dt.date.today()
     if out.exists():
         shutil.rmtree(out)
@@ -116,14 +122,15 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         display = PngDisplay(out, size)
         rec = _Recorder()
         scanner = EmulatedScanner(link=str(work / "scanner"))
-        print("demo: scanner emulator on %s (-> %s)" % (scanner.name, scanner.path), flush=True)
+        print(f"demo: scanner emulator on {scanner.name} (-> {scanner.path})", flush=True)
         link = ScannerLink(scanner.name, today=lambda: (today.year, today.month, today.day), inter_byte_timeout=0.15)
 
         def on_frame(screen: Screen, rendered: Any) -> None:
             rec.shots.append((screen, display.frames[-1], rec.caption))
 
-        kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), display, Renderer(config), size, on_frame=on_frame,
-                      today=lambda: today, checks=lambda: service_checks(state, scanner.name, config.false_alarm_limits))
+        kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), display,
+                      Renderer(config.branding), size, on_frame=on_frame, today=lambda: today,
+                      checks=lambda: service_checks(state, scanner.name, config.false_alarm_limits))
 
         def settle(kind: str, frames: int, timeout: float = 5.0) -> None:
             """Steps until a frame after the ``frames``-th shows ``kind``."""
@@ -132,7 +139,7 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
                 kiosk.step(0.05)
                 if kiosk.state.kind == kind and kiosk.frames > frames:
                     return
-            raise RuntimeError("demo: the kiosk did not reach the %s screen (it shows %s)" % (kind, kiosk.state.kind))
+            raise DemoError(f"the kiosk did not reach the {kind} screen (it shows {kiosk.state.kind})")
 
         rec.caption = "Start: kiosk ready, waiting for a passport"
         before = kiosk.frames
@@ -148,7 +155,7 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
             writer.start()
             settle(expected, before)
             writer.join()
-            print("demo: %-70s -> %s" % (caption[:70], expected), flush=True)
+            print(f"demo: {caption[:70]:<70} -> {expected}", flush=True)
             if expected == "strong":
                 rec.caption = "The same result after the traveller touched 'English'"
                 kiosk.press("lang:en")
@@ -157,7 +164,7 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
             kiosk.press("done")
             settle("idle", before)
         for n in (2, 3):
-            rec.caption = "Unreadable read number %d%s" % (n, ": now the kiosk asks for staff" if n == 3 else "")
+            rec.caption = f"Unreadable read number {n}{': now the kiosk asks for staff' if n == 3 else ''}"
             before = kiosk.frames
             scanner.send(demo_passports(today)[-1][2], "rte")
             settle("read_failed", before)
@@ -174,9 +181,9 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         scanner.plug()
         settle("idle", before)
         rec.caption = "Service mode (technician)"
-        kiosk.press("service")
+        kiosk.enter_service()
         rec.caption = "Leaving service mode"
-        kiosk.press("service_exit")
+        kiosk.leave_service()
         link.close()
         scanner.unplug()
     write_index(out, rec.shots, size)
@@ -184,37 +191,52 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
 
 
 def write_index(out: Path, shots: list[tuple[Screen, Path, str]], size: tuple[int, int]) -> Path:
+    half_w, half_h = size[0] // 2, size[1] // 2
     rows = []
     for i, (screen, path, caption) in enumerate(shots, 1):
         rows.append(
-            "<figure><img src='%s' width='%d' height='%d' alt='%s screen in %s'><figcaption>%d. <b>%s</b> (%s) — %s"
-            "</figcaption></figure>" % (html.escape(path.name), size[0] // 2, size[1] // 2, screen.kind, screen.lang,
-                                        i, screen.kind.replace("_", " "), screen.lang, html.escape(caption)))
+            f"<figure><img src='{html.escape(path.name)}' width='{half_w}' height='{half_h}' "
+            f"alt='{screen.kind} screen in {screen.lang}'><figcaption>{i}. <b>{screen.kind.replace('_', ' ')}</b> "
+            f"({screen.lang}) — {html.escape(caption)}</figcaption></figure>")
     page = ("<!doctype html><meta charset='utf-8'><title>Safar demo</title>"
             "<style>body{font-family:sans-serif;margin:2em}figure{display:inline-block;margin:1em;vertical-align:top;"
-            "max-width:%dpx}img{border:1px solid #888}</style><h1>Safar demo: every screen the kiosk showed</h1>"
-            "<p>Generated %s. The people are made up. Screens are %dx%d; shown at half size.</p>%s"
-            % (size[0] // 2 + 20, dt.date.today().isoformat(), size[0], size[1], "\n".join(rows)))
+            f"max-width:{half_w + 20}px}}img{{border:1px solid #888}}</style>"
+            "<h1>Safar demo: every screen the kiosk showed</h1>"
+            f"<p>Generated {dt.date.today().isoformat()}. The people are made up. Screens are {size[0]}x{size[1]}; "
+            f"shown at half size.</p>{chr(10).join(rows)}")
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
     return index
 
 
-def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="safar demo", description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", type=Path, default=Path("demo-out"), help="folder for the PNG screens and index.html (default demo-out)")
-    p.add_argument("--size", default="1024x600", help="screen size WxH (default 1024x600)")
-    a = p.parse_args(argv)
+def _screen_size(text: str) -> tuple[int, int]:
     try:
-        w, h = (int(v) for v in a.size.lower().split("x"))
+        w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        p.error("--size must be WIDTHxHEIGHT, e.g. 800x480")
+        raise argparse.ArgumentTypeError("must be WIDTHxHEIGHT, e.g. 800x480") from None
+    return w, h
+
+
+def parser() -> argparse.ArgumentParser:
+    p = command_parser("safar demo", __doc__.split("\n\n")[0], doc="docs/kiosk.md")
+    p.add_argument("--out", type=Path, default=Path("demo-out"),
+                   help="folder for the PNG screens and index.html (default demo-out)")
+    p.add_argument("--size", type=_screen_size, default=(1024, 600), metavar="WxH",
+                   help="screen size WxH (default 1024x600)")
+    return p
+
+
+def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     t0 = time.monotonic()
-    shots = run(a.out, (w, h))
-    print("demo: %d screens written to %s (open %s) in %.1f s"
-          % (len(shots), a.out, a.out / "index.html", time.monotonic() - t0))
+    shots = run(args.out, args.size)
+    print(f"demo: {len(shots)} screens written to {args.out} (open {args.out / 'index.html'}) "
+          f"in {time.monotonic() - t0:.1f} s")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return run_cli(parser(), _run, argv, errors=(DemoError,))
 
 
 if __name__ == "__main__":

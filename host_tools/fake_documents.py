@@ -42,7 +42,7 @@ class FakeDocument:
 
 
 def _yymmdd(year: int, month: int, day: int) -> str:
-    return "%02d%02d%02d" % (year % 100, month, day)
+    return f"{year % 100:02d}{month:02d}{day:02d}"
 
 
 def random_document(
@@ -77,8 +77,3 @@ def random_document(
         fields["expiry_date"],
     )
     return FakeDocument(lines=lines, **fields)
-
-
-def random_documents(n: int, seed: int = 1, **kwargs: object) -> list[FakeDocument]:
-    rng = random.Random(seed)
-    return [random_document(rng, **kwargs) for _ in range(n)]  # type: ignore[arg-type]

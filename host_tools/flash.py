@@ -19,19 +19,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from firmware.cliutil import command_parser, run_cli
 from firmware.serviceport import protocol as p
 from firmware.serviceport.transport import Transport
-from firmware.update.errors import UpdateError
-from firmware.update.install import find_repository
+from firmware.update import UpdateError, find_repository
+from firmware.update.repository import METADATA, TARGETS
+from firmware.usb import USB_FOLDER
 
 
 class FlashError(Exception):
     """The kiosk did not answer, or answered with an error."""
 
 
+class KioskRefused(FlashError):
+    """The kiosk answered with an ERROR frame: sending the same frame again cannot help."""
+
+
 def repository_files(repo: Path) -> list[dict[str, Any]]:
     files = []
-    for sub in ("metadata", "targets"):
+    for sub in (METADATA, TARGETS):
         for path in sorted((repo / sub).iterdir()):
             if not path.is_file() or path.name.endswith((".tmp", ".part")):
                 continue
@@ -48,7 +54,7 @@ class _Link:
     def __init__(self, transport: Transport) -> None:
         self.t = transport
         self.decoder = p.Decoder()
-        self.pending: list[p.Frame] = []
+        self.pending: list[p.ServiceFrame] = []
 
     def send(self, frame: bytes) -> None:
         self.t.write(frame)
@@ -61,7 +67,7 @@ class _Link:
                 continue
             frame = self.pending.pop(0)
             if frame.type == p.ERROR:
-                raise FlashError(f"the kiosk says: {frame.json().get('reason')}")
+                raise KioskRefused(f"the kiosk says: {frame.json().get('reason')}")
             if frame.type == want:
                 msg = frame.json()
                 if match is None or match(msg):
@@ -74,8 +80,10 @@ class _Link:
             self.send(frame)
             try:
                 return self.wait(want, timeout, match)
-            except FlashError as e:
-                if "kiosk says" in str(e) or attempt == tries - 1:
+            except KioskRefused:
+                raise
+            except FlashError:
+                if attempt == tries - 1:
                     raise
         raise AssertionError("unreachable")
 
@@ -118,23 +126,24 @@ def flash(transport: Transport, source: Path, *, timeout: float = 5.0, commit_ti
     return {"info": info, "sent": sent, "resumed": resumed, "total": total, "result": result}
 
 
-def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="safar flash", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+def _parser() -> argparse.ArgumentParser:
+    ap = command_parser("safar flash", "Send a published list repository to a kiosk's service port, resumably "
+                        "(run it again after a pulled cable). The kiosk verifies and installs the list exactly "
+                        "as from a USB stick. Exit 0 installed or unchanged, 1 refused or failed.", doc="docs/trust.md")
     ap.add_argument("--port", required=True, help="serial port (e.g. /dev/ttyUSB0) or a pyserial URL")
-    ap.add_argument("--baud", type=int, default=115200)
-    ap.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each answer")
-    ap.add_argument("repository", type=Path)
-    try:
-        args = ap.parse_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
+    ap.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
+    ap.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each answer (default 5)")
+    ap.add_argument("repository", type=Path, help=f"what safar bundle publish wrote, or a folder holding {USB_FOLDER}/")
+    return ap
+
+
+def _flash(args: argparse.Namespace) -> int:
     import serial
+
     try:
         port = serial.serial_for_url(args.port, baudrate=args.baud, timeout=0.1)
     except (serial.SerialException, ValueError) as e:
-        print(f"safar flash: cannot open {args.port}: {e}", file=sys.stderr)
-        return 1
+        raise FlashError(f"cannot open {args.port}: {e}") from None
     last = [0.0]
 
     def show(done: int, total: int) -> None:
@@ -144,11 +153,13 @@ def main(argv: list[str]) -> int:
 
     try:
         out = flash(port, args.repository, timeout=args.timeout, progress=show)
-    except (FlashError, OSError) as e:
-        print(f"\nsafar flash: {e}", file=sys.stderr)
-        return 1
     finally:
         port.close()
-    print(file=sys.stderr)
-    print(json.dumps({k: v for k, v in out.items()}, indent=2, default=str))
+        if last[0]:
+            print(file=sys.stderr)  # ends the progress line
+    print(json.dumps(out, indent=2, default=str))
     return 0 if out["result"].get("ok") else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_cli(_parser(), _flash, argv, errors=(FlashError, OSError))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tuf.api.metadata import Metadata, Root
 
+from firmware.cliutil import command_parser, run_cli, subcommands
 from host_tools import signing
 from host_tools.signing import SigningError
 
@@ -28,9 +29,8 @@ def _names(text: str) -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="safar keys", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p = command_parser("safar keys", __doc__ or "", doc="docs/trust.md")
+    sub = subcommands(p)
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("dir", type=Path, help="keys directory")
@@ -42,63 +42,68 @@ def _parser() -> argparse.ArgumentParser:
                              "root-*.pem in DIR/keys)")
         sp.add_argument("--days", type=int, default=None, help="new root expiry in days from now")
 
-    i = sub.add_parser("init", help="generate root, targets and publish keys and root version 1")
+    def role(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--role", required=True, choices=signing.KEY_ROLES, help="the role whose keys change")
+
+    def threshold(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--threshold", type=int, help="the role's new threshold (default: unchanged)")
+
+    i = sub.add("init", "generate root, targets and publish keys and root version 1")
     common(i)
     i.add_argument("--deployment", required=True, help="deployment name, e.g. safar-tj (lists must match it)")
-    i.add_argument("--root-names", type=_names, default=["1", "2", "3"], help="comma-separated (default 1,2,3)")
-    i.add_argument("--root-threshold", type=int, default=2)
+    i.add_argument("--root-names", type=_names, default=["1", "2", "3"],
+                   help="comma-separated root key names (default 1,2,3)")
+    i.add_argument("--root-threshold", type=int, default=2,
+                   help="root signatures a new root version needs (default 2)")
     i.add_argument("--targets-names", type=_names, default=["border", "migration", "partner"],
                    help="comma-separated list signers (default border,migration,partner)")
-    i.add_argument("--targets-threshold", type=int, default=2)
-    i.add_argument("--publish-names", type=_names, default=["1"], help="snapshot/timestamp key(s)")
-    i.add_argument("--days", type=int, default=signing.DEFAULT_ROOT_DAYS, help="root expiry in days")
+    i.add_argument("--targets-threshold", type=int, default=2,
+                   help="list signers' signatures a bundle needs (default 2)")
+    i.add_argument("--publish-names", type=_names, default=["1"],
+                   help="comma-separated snapshot/timestamp key names (default 1)")
+    i.add_argument("--days", type=int, default=signing.DEFAULT_ROOT_DAYS,
+                   help=f"root expiry in days (default {signing.DEFAULT_ROOT_DAYS})")
     i.add_argument("--no-passphrase", action="store_true", help="unencrypted keys (demos and tests only)")
 
-    a = sub.add_parser("add", help="new key for a role (new root version)")
+    a = sub.add("add", "new key for a role (new root version)")
     common(a)
     root_signing(a)
-    a.add_argument("--role", required=True, choices=signing.KEY_ROLES)
-    a.add_argument("--name", required=True)
-    a.add_argument("--threshold", type=int, help="the role's new threshold (default: unchanged)")
+    role(a)
+    a.add_argument("--name", required=True, help="name of the new key")
+    threshold(a)
 
-    r = sub.add_parser("rotate", help="replace a role's key by a new one (new root version)")
+    r = sub.add("rotate", "replace a role's key by a new one (new root version)")
     common(r)
     root_signing(r)
-    r.add_argument("--role", required=True, choices=signing.KEY_ROLES)
+    role(r)
     r.add_argument("--replace", required=True, help="name of the key to retire")
     r.add_argument("--name", help="name of the new key (default: NAME-vN)")
-    r.add_argument("--threshold", type=int)
+    threshold(r)
 
-    d = sub.add_parser("remove", help="retire a role's key without replacement (new root version)")
+    d = sub.add("remove", "retire a role's key without replacement (new root version)")
     common(d)
     root_signing(d)
-    d.add_argument("--role", required=True, choices=signing.KEY_ROLES)
-    d.add_argument("--name", required=True)
-    d.add_argument("--threshold", type=int)
+    role(d)
+    d.add_argument("--name", required=True, help="name of the key to retire")
+    threshold(d)
 
-    n = sub.add_parser("renew", help="same keys, later expiry (new root version)")
+    n = sub.add("renew", "same keys, later expiry (new root version)")
     common(n)
     root_signing(n)
 
-    s = sub.add_parser("sign-root", help="add a root key holder's signature to a pending root version")
+    s = sub.add("sign-root", "add a root key holder's signature to a pending root version")
     common(s)
-    s.add_argument("--key", type=Path, required=True)
+    s.add_argument("--key", type=Path, required=True, help="your root private key (.pem)")
 
-    sh = sub.add_parser("show", help="roles, keys, thresholds and expiry of a root")
+    sh = sub.add("show", "roles, keys, thresholds and expiry of a root")
     sh.add_argument("dir", type=Path, help="keys directory or a root.json")
     return p
 
 
 def main(argv: list[str]) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    try:
-        return int(_COMMANDS[args.cmd](args))
-    except SigningError as e:
-        print(f"safar keys: {e}", file=sys.stderr)
-        return 1
+    handlers = {"init": _init, "add": _add, "rotate": _rotate, "remove": _remove, "renew": _renew,
+                "sign-root": _sign_root, "show": _show}
+    return run_cli(_parser(), handlers, argv, errors=(SigningError,))
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -113,15 +118,6 @@ def _init(args: argparse.Namespace) -> int:
           f"key holder their own .pem from {args.dir / 'keys'} and remove the others from this machine.",
           file=sys.stderr)
     return 0
-
-
-def _find_key(keys_dir: Path, root: Root, role: str, name: str) -> str:
-    label = f"{role}-{name}"
-    names = root.unrecognized_fields.get(signing.KEY_NAMES_FIELD, {})
-    for keyid, n in names.items():
-        if n == label:
-            return str(keyid)
-    raise SigningError(f"root version {root.version} has no key named {label!r}")
 
 
 def _finish_root(args: argparse.Namespace, md: Metadata[Root], new_private: list[signing.KeyInfo]) -> int:
@@ -147,38 +143,38 @@ def _new_key(args: argparse.Namespace, role: str, name: str) -> signing.KeyInfo:
     return signing.write_key_pair(args.dir / "keys", role, name, passphrase)
 
 
-def _pending(args: argparse.Namespace) -> None:
-    if list((args.dir / "root").glob("*.root.json.partial")):
+def _next_version(args: argparse.Namespace, days: int | None) -> Metadata[Root]:
+    """The next root version to change; refused while an earlier one waits for signatures."""
+    if signing.pending_root_versions(args.dir):
         raise SigningError("a root version is pending signatures (safar keys sign-root); finish it first")
+    return signing.next_root_version(args.dir, days)
+
+
+def _add_new_key(args: argparse.Namespace, md: Metadata[Root], name: str) -> signing.KeyInfo:
+    """Generates the key ``ROLE-NAME``, names it in the new root version, applies ``--threshold``."""
+    info = _new_key(args, args.role, name)
+    signing.add_role_key(md.signed, args.role, info)
+    if args.threshold is not None:
+        signing.set_threshold(md.signed, args.role, args.threshold)
+    return info
 
 
 def _add(args: argparse.Namespace) -> int:
-    _pending(args)
-    md = signing.next_root_version(args.dir, args.days)
-    info = _new_key(args, args.role, signing.check_name(args.name))
-    signing.add_role_key(md.signed, args.role, info)
-    if args.threshold is not None:
-        signing.set_threshold(md.signed, args.role, args.threshold)
-    return _finish_root(args, md, [info])
+    md = _next_version(args, args.days)
+    return _finish_root(args, md, [_add_new_key(args, md, signing.check_name(args.name))])
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    _pending(args)
-    md = signing.next_root_version(args.dir, args.days)
-    old = _find_key(args.dir, md.signed, args.role, args.replace)
+    md = _next_version(args, args.days)
+    old = signing.keyid_named(md.signed, args.role, args.replace)
     name = signing.check_name(args.name or f"{args.replace}-v{md.signed.version}")
-    info = _new_key(args, args.role, name)
     signing.remove_role_key(md.signed, args.role, old)
-    signing.add_role_key(md.signed, args.role, info)
-    if args.threshold is not None:
-        signing.set_threshold(md.signed, args.role, args.threshold)
-    return _finish_root(args, md, [info])
+    return _finish_root(args, md, [_add_new_key(args, md, name)])
 
 
 def _remove(args: argparse.Namespace) -> int:
-    _pending(args)
-    md = signing.next_root_version(args.dir, args.days)
-    signing.remove_role_key(md.signed, args.role, _find_key(args.dir, md.signed, args.role, args.name))
+    md = _next_version(args, args.days)
+    signing.remove_role_key(md.signed, args.role, signing.keyid_named(md.signed, args.role, args.name))
     role = signing.tuf_roles(args.role)[0]
     threshold = args.threshold if args.threshold is not None else md.signed.roles[role].threshold
     signing.set_threshold(md.signed, args.role, threshold)
@@ -186,13 +182,12 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _renew(args: argparse.Namespace) -> int:
-    _pending(args)
-    md = signing.next_root_version(args.dir, args.days if args.days is not None else signing.DEFAULT_ROOT_DAYS)
+    md = _next_version(args, args.days if args.days is not None else signing.DEFAULT_ROOT_DAYS)
     return _finish_root(args, md, [])
 
 
 def _sign_root(args: argparse.Namespace) -> int:
-    pending = sorted((args.dir / "root").glob("*.root.json.partial"))
+    pending = signing.pending_root_versions(args.dir)
     if not pending:
         raise SigningError(f"no root version is pending in {args.dir / 'root'}")
     md = Metadata[Root].from_bytes(pending[-1].read_bytes())
@@ -211,15 +206,5 @@ def _sign_root(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    path: Path = args.dir
-    try:
-        data = (path / "root.json").read_bytes() if path.is_dir() else path.read_bytes()
-        md = Metadata[Root].from_bytes(data)
-    except (OSError, ValueError) as e:
-        raise SigningError(f"cannot read a root from {path}: {e}") from None
-    print(json.dumps(signing.describe_root(md.signed), indent=2))
+    print(json.dumps(signing.describe_root(signing.read_root(args.dir).signed), indent=2))
     return 0
-
-
-_COMMANDS = {"init": _init, "add": _add, "rotate": _rotate, "remove": _remove, "renew": _renew,
-             "sign-root": _sign_root, "show": _show}

@@ -16,6 +16,7 @@ from typing import Any
 from firmware.banlist import BanList, BundleError, unpack_bundle
 from firmware.banlist.manifest import MANIFEST_NAME, Manifest, parse_manifest
 from firmware.banlist.unpack import read_manifest
+from firmware.cliutil import command_parser, iso_date, run_cli, subcommands
 from firmware.core import mrz
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG, lookup_bound, universe_for
 from firmware.core.keys import WORST_LOOKUPS, birth_key, lookups_for
@@ -31,23 +32,19 @@ SHAPES = (("full birth date", "900515"), ("day unknown", "9005<<"), ("month unkn
           ("birth year only (the worst)", "00<<<<"))
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="safar list", description=__doc__)
-    sub = p.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="build an unsigned bundle from the official list (CSV)")
-    b.add_argument("csv", type=Path)
+    p = command_parser("safar list", __doc__ or "", doc="docs/list-format.md")
+    sub = subcommands(p)
+
+    b = sub.add("build", "build an unsigned bundle from the official list (CSV)")
+    b.add_argument("csv", type=Path, help="the official list: CSV with a header row, UTF-8 or Windows-1251")
     b.add_argument("-o", "--out", type=Path, required=True, help="bundle directory to write")
-    b.add_argument("--list-date", type=_date, default=None, help="date of the official list (default: today)")
-    b.add_argument("--valid-until", type=_date, default=None, help="default: list date + 200 days")
+    b.add_argument("--list-date", type=iso_date, default=None, help="date of the official list (default: today)")
+    b.add_argument("--valid-until", type=iso_date, default=None,
+                   help="last day the kiosks may use the list (default: list date + 200 days)")
     b.add_argument("--list-version", type=int, default=None, help="monotonic; default: YYYYMMDD of the list date")
-    b.add_argument("--deployment", default="safar-tj", help="repository name the kiosks are configured for")
+    b.add_argument("--deployment", default="safar-tj",
+                   help="repository name the kiosks are configured for (default safar-tj)")
     b.add_argument("--false-alarm-strong", type=float, default=DEFAULT_STRONG, metavar="R",
                    help="the most false strong answers (document key) per innocent traveller, for the worst "
                         f"passport shape (default {DEFAULT_STRONG:g})")
@@ -61,38 +58,28 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--ignore-column", action="append", default=[], metavar="NAME",
                    help="leave out a header column whose name is not a known column (repeatable)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
-    i = sub.add_parser("inspect", help="show a bundle's manifest, sizes and per-traveller false-alarm bounds "
-                       "(exit 1 if a bound is over the bundle's budget)")
-    i.add_argument("bundle", type=Path)
-    i.add_argument("--json", action="store_true")
-    c = sub.add_parser("check", help="spot-check one person (MRZ on stdin, or identity fields)")
-    c.add_argument("bundle", type=Path)
-    c.add_argument("--surname")
-    c.add_argument("--given-names")
+    i = sub.add("inspect", "show a bundle's manifest, sizes and per-traveller false-alarm bounds "
+                "(exit 1 if a bound is over the bundle's budget)")
+    i.add_argument("bundle", type=Path, help="bundle directory, an installed list, or a manifest.json")
+    i.add_argument("--json", action="store_true", help="the same as JSON")
+    c = sub.add("check", "spot-check one person (MRZ on stdin, or identity fields)")
+    c.add_argument("bundle", type=Path, help="bundle directory or an installed list")
+    c.add_argument("--surname", help="surname as on the list (with --given-names and --birth-date)")
+    c.add_argument("--given-names", help="given names as on the list")
     c.add_argument("--birth-date", help="DD.MM.YYYY or YYYY-MM-DD (00 for unknown day or month)")
-    c.add_argument("--nationality", default="TJK")
-    c.add_argument("--document-number")
-    c.add_argument("--today", type=_date, default=None)
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--nationality", default="TJK", help="ICAO nationality code (default TJK)")
+    c.add_argument("--document-number", help="document number, if known")
+    c.add_argument("--today", type=iso_date, default=None,
+                   help="the date that decides which bans still count (default: today)")
+    c.add_argument("--json", action="store_true", help="the answer as one JSON object")
     c.add_argument("--batch", action="store_true",
                    help="many MRZs on stdin, separated by blank lines; one JSON line each on stdout")
     return p
 
 
 def main(argv: list[str]) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    try:
-        if args.cmd == "build":
-            return _build(args)
-        if args.cmd == "inspect":
-            return _inspect(args)
-        return _check(args)
-    except (BundleError, ListFileError) as e:
-        print(f"safar list: {e}", file=sys.stderr)
-        return 1
+    handlers = {"build": _build, "inspect": _inspect, "check": _check}
+    return run_cli(_parser(), handlers, argv, errors=(BundleError, ListFileError))
 
 
 def default_report_path(out: Path) -> Path:
@@ -271,7 +258,7 @@ def inspect_info(path: Path) -> dict[str, Any]:
                      "per_lookup": per_lookup, "compressed_size": s.compressed_size, "size": s.size,
                      "bits_per_key": round(bits, 2), "information_limit_bits": round(limit, 2),
                      "over_limit": round(bits / limit, 3),
-                     "ban_end_years": dict(zip([str(y or "none") for y in s.end_years], counts))})
+                     "ban_end_years": dict(zip([str(y or "none") for y in s.end_years], counts, strict=False))})
         bounds[answer] = {"set": kind, "budget": budget, "per_lookup_bound": per_lookup,
                           "worst_lookups": WORST_LOOKUPS, "per_traveller_bound": WORST_LOOKUPS * per_lookup,
                           "by_shape": {label: {"lookups": lookups_for(b), "bound": lookups_for(b) * per_lookup}
@@ -307,9 +294,9 @@ def _inspect(args: argparse.Namespace) -> int:
                                         for label, v in b["by_shape"].items()))
     for s in info["sets"]:
         ends = ", ".join(f"{y}: {n}" for y, n in s["ban_end_years"].items())
-        print(f"  {s['file']:<14} {s['keys']:>10} keys {s['compressed_size']:>11} bytes = {s['bits_per_key']} bits/key, "
-              f"{s['over_limit']}x the limit log2(1/eps) = {s['information_limit_bits']}; expanded {s['size']} bytes; "
-              f"ban ends {ends}")
+        print(f"  {s['file']:<14} {s['keys']:>10} keys {s['compressed_size']:>11} bytes = "
+              f"{s['bits_per_key']} bits/key, {s['over_limit']}x the limit log2(1/eps) = "
+              f"{s['information_limit_bits']}; expanded {s['size']} bytes; ban ends {ends}")
     return 1 if over else 0
 
 
@@ -400,10 +387,10 @@ _GENERIC_PROBLEM = {"birth_date": "not a possible date", "expiry_date": "not a p
 
 def _field_place(fmt: str | None, name: str) -> str:
     """'line L, columns A-B' of a field in the zone, or '' when not known."""
-    layout = getattr(mrz, "_FIELD_MAPS", {}).get(fmt, {}).get(name)
-    if not layout:
+    span = mrz.field_span(fmt, name) if fmt else None
+    if span is None:
         return ""
-    line, start, end = layout[0], layout[1], layout[2]
+    line, start, end = span
     return f"line {line + 1}, columns {start + 1}-{end}"
 
 
@@ -423,14 +410,14 @@ def _safe_problem(problem: str, fmt: str | None) -> str:
     return f"{name} ({place}): {detail}" if place else f"{name}: {detail}"
 
 
-def _safe_mrz_error(e: Exception) -> str:
+def _safe_mrz_error(e: mrz.MRZError) -> str:
     """An ``MRZError`` as its place and reason, never the characters read."""
-    reason = getattr(e, "reason", "unreadable MRZ")
-    if "character set" in reason:
+    reason = e.reason
+    if e.code == "charset":
         reason = "a character outside the MRZ character set (A-Z, 0-9 and <)"
     elif any(c in "'\"" for c in reason):
         reason = "unreadable MRZ"
-    line, column = getattr(e, "line", None), getattr(e, "column", None)
+    line, column = e.line, e.column
     if line is None:
         return reason
     return f"line {line}, column {column}: {reason}" if column is not None else f"line {line}: {reason}"
@@ -489,5 +476,3 @@ def _print_result(result: Match, banlist: BanList, as_json: bool) -> None:
         line += f"; ban ends {result.ban_end_year}" if result.ban_end_year else "; no ban end date given"
     print(line)
 
-
-__all__ = ["main", "MANIFEST_NAME"]

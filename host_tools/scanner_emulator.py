@@ -18,9 +18,10 @@ import random
 import sys
 import time
 import tty
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
+from firmware.cliutil import command_parser, run_cli
 from firmware.scanner.framing import FRAMINGS, encode, encode_plain, encode_rte
 from firmware.scanner.link import PortSettings
 
@@ -39,7 +40,6 @@ class EmulatedScanner:
         self._slave: int | None = None
         self._serial = None
         self.path = ""
-        self.bytes_sent = 0
         self.plug()
 
     # -- the cable --------------------------------------------------------------
@@ -80,7 +80,7 @@ class EmulatedScanner:
 
     close = unplug
 
-    def __enter__(self) -> "EmulatedScanner":
+    def __enter__(self) -> EmulatedScanner:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -119,7 +119,6 @@ class EmulatedScanner:
             while view:
                 n = os.write(self._master, view)
                 view = view[n:]
-        self.bytes_sent += len(data)
 
     def send(self, mrz: str | Sequence[str], framing: str = "plain", **kw: object) -> bytes:
         """Sends one zone in ``framing``; returns the bytes sent."""
@@ -154,8 +153,13 @@ def frames_with_noise(zones: Iterable[Sequence[str]], framings: Sequence[str], r
         yield junk + frame
 
 
+class EmulatorError(Exception):
+    """What stops the emulator before it sends: a zone source or a port it cannot use."""
+
+
 def zones_from(source: str, count: int, seed: int) -> list[list[str]]:
-    """``specimens``, ``generated`` or a file of zones separated by blank lines."""
+    """``specimens``, ``generated`` or a file of zones separated by blank lines;
+    raises ``EmulatorError`` for a file that holds none."""
     if source == "specimens":
         from host_tools.specimens import specimen_lines
 
@@ -170,10 +174,10 @@ def zones_from(source: str, count: int, seed: int) -> list[list[str]]:
     path = Path(source)
     try:
         text = path.read_text("ascii")
-    except FileNotFoundError:
-        raise SystemExit("scanner-emulator: %s: no such file (use specimens, generated or a file)" % source)
+    except FileNotFoundError as e:
+        raise EmulatorError(f"{source}: no such file (use specimens, generated or a file)") from e
     except UnicodeDecodeError as e:
-        raise SystemExit("scanner-emulator: %s: byte %d is not ASCII; an MRZ file holds A-Z, 0-9 and '<'" % (source, e.start))
+        raise EmulatorError(f"{source}: byte {e.start} is not ASCII; an MRZ file holds A-Z, 0-9 and '<'") from e
     zones: list[list[str]] = []
     current: list[str] = []
     for line in text.splitlines() + [""]:
@@ -183,43 +187,55 @@ def zones_from(source: str, count: int, seed: int) -> list[list[str]]:
             zones.append(current)
             current = []
     if not zones:
-        raise SystemExit("scanner-emulator: %s: no zones found (zones are separated by blank lines)" % source)
+        raise EmulatorError(f"{source}: no zones found (zones are separated by blank lines)")
     return zones if not count else [zones[i % len(zones)] for i in range(count)]
 
 
-def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="safar scanner-emulator", description=__doc__.split("\n\n")[0])
+def _port_settings(text: str) -> PortSettings:
+    try:
+        return PortSettings.parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = command_parser("safar scanner-emulator", (__doc__ or "").split("\n\n")[0], doc="docs/scanner.md")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--port", help="write to this real serial port instead of creating a pty")
-    p.add_argument("--link", help="keep a symlink at this path pointing at the pty (stable name across replugs)")
-    p.add_argument("--settings", default="9600,8N1", help="port settings BAUD,DPS (default 9600,8N1; e.g. 9600,7E1)")
-    p.add_argument("--source", default="specimens", help="specimens (default), generated, or a file of zones separated by blank lines")
-    p.add_argument("--count", type=int, default=0, help="number of zones to send (default: every zone once; 10 generated)")
-    p.add_argument("--framing", default="plain", choices=FRAMINGS + ("mixed",), help="frame format (default plain)")
+    where.add_argument("--link", help="keep a symlink at this path pointing at the pty (stable name across replugs; "
+                                      "a real port already has one)")
+    p.add_argument("--settings", type=_port_settings, default=PortSettings(),
+                   help="port settings BAUD,DPS (default 9600,8N1; e.g. 9600,7E1)")
+    p.add_argument("--source", default="specimens",
+                   help="specimens (default), generated, or a file of zones separated by blank lines")
+    p.add_argument("--count", type=int, default=0,
+                   help="number of zones to send (default: every zone once; 10 generated)")
+    p.add_argument("--framing", default="plain", choices=FRAMINGS + ("mixed",),
+                   help="frame format, or mixed for one chosen at random per zone (default plain)")
     p.add_argument("--noise", type=int, default=0, metavar="N", help="up to N random bytes of noise before each zone")
-    p.add_argument("--noise-kind", default="binary", choices=_NOISE_ALPHABETS)
+    p.add_argument("--noise-kind", default="binary", choices=_NOISE_ALPHABETS,
+                   help="binary: random bytes (default); mrz: MRZ characters with stray line ends")
     p.add_argument("--split", type=int, default=0, metavar="N", help="write in chunks of 1..N bytes")
     p.add_argument("--byte-delay", type=float, default=0.0, metavar="S", help="seconds between chunks (with --split)")
     p.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds between zones (default 1)")
-    p.add_argument("--wait", type=float, default=2.0, metavar="S", help="seconds to wait after printing the path (default 2)")
+    p.add_argument("--wait", type=float, default=2.0, metavar="S",
+                   help="seconds to wait after printing the path (default 2)")
     p.add_argument("--unplug-after", type=int, default=0, metavar="N", help="simulate an unplug after every N zones")
-    p.add_argument("--unplug-for", type=float, default=2.0, metavar="S", help="seconds the reader stays unplugged (default 2)")
+    p.add_argument("--unplug-for", type=float, default=2.0, metavar="S",
+                   help="seconds the reader stays unplugged (default 2)")
     p.add_argument("--bad-bcc", action="store_true", help="corrupt the checksum of every RTE frame (a counted reject)")
-    p.add_argument("--seed", type=int, default=1)
-    a = p.parse_args(argv)
-    if a.link and a.port:
-        p.error("--link is for a pty; a real port already has a stable name")
-    try:
-        settings = PortSettings.parse(a.settings)
-    except ValueError as e:
-        p.error(str(e))
+    p.add_argument("--seed", type=int, default=1,
+                   help="seed of the random choices: framings, noise, splits, generated zones (default 1)")
+    return p
+
+
+def _emulate(a: argparse.Namespace) -> int:
     zones = zones_from(a.source, a.count, a.seed)
     rng = random.Random(a.seed)
     try:
-        scanner = EmulatedScanner(port=a.port, link=a.link, settings=settings)
+        scanner = EmulatedScanner(port=a.port, link=a.link, settings=a.settings)
     except OSError as e:
-        print("scanner-emulator: cannot open %s: %s" % (a.port, e), file=sys.stderr)
-        return 1
+        raise EmulatorError(f"cannot open {a.port}: {e}") from e
     print(scanner.name, flush=True)
     framings = FRAMINGS if a.framing == "mixed" else (a.framing,)
     try:
@@ -227,7 +243,8 @@ def main(argv: list[str]) -> int:
         for i, lines in enumerate(zones):
             framing = rng.choice(list(framings))
             if a.noise:
-                scanner.write(noise(rng, rng.randint(0, a.noise), a.noise_kind), split=a.split, delay=a.byte_delay, rng=rng)
+                scanner.write(noise(rng, rng.randint(0, a.noise), a.noise_kind), split=a.split, delay=a.byte_delay,
+                              rng=rng)
             if framing == "rte" and a.bad_bcc:
                 data = encode_rte(lines, bcc_xor=0x5A)
             elif framing == "plain" and a.noise:
@@ -235,16 +252,20 @@ def main(argv: list[str]) -> int:
             else:
                 data = encode(lines, framing)
             scanner.write(data, split=a.split, delay=a.byte_delay, rng=rng)
-            print("sent zone %d/%d (%s, %d bytes)" % (i + 1, len(zones), framing, len(data)), file=sys.stderr, flush=True)
+            print(f"sent zone {i + 1}/{len(zones)} ({framing}, {len(data)} bytes)", file=sys.stderr, flush=True)
             if a.unplug_after and (i + 1) % a.unplug_after == 0 and i + 1 < len(zones):
                 scanner.unplug()
-                print("unplugged for %.1f s" % a.unplug_for, file=sys.stderr, flush=True)
+                print(f"unplugged for {a.unplug_for:.1f} s", file=sys.stderr, flush=True)
                 time.sleep(a.unplug_for)
                 scanner.plug()
-                print("plugged in again: %s" % scanner.name, file=sys.stderr, flush=True)
+                print(f"plugged in again: {scanner.name}", file=sys.stderr, flush=True)
             time.sleep(a.interval)
     except KeyboardInterrupt:
         pass
     finally:
         scanner.unplug()
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return run_cli(_parser(), _emulate, argv, errors=(EmulatorError,))

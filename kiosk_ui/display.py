@@ -29,7 +29,7 @@ class PngDisplay:
         self.frames: list[Path] = []
 
     def show(self, image: Image.Image, name: str = "frame") -> Path:
-        path = self.directory / ("%04d-%s.png" % (len(self.frames) + 1, name))
+        path = self.directory / f"{len(self.frames) + 1:04d}-{name}.png"
         tmp = path.with_suffix(".tmp")
         image.save(tmp, format="PNG", optimize=False)
         os.replace(tmp, path)
@@ -47,29 +47,30 @@ class FramebufferFormat:
         self.width, self.height, self.bits_per_pixel, self.stride = width, height, bits_per_pixel, stride
 
     @classmethod
-    def read(cls, sysfs_dir: str | Path) -> "FramebufferFormat":
+    def read(cls, sysfs_dir: str | Path) -> FramebufferFormat:
         d = Path(sysfs_dir)
 
         def value(name: str) -> str:
             try:
                 return (d / name).read_text().strip()
             except OSError as e:
-                raise DisplayError("%s: cannot read (%s)" % (d / name, e.strerror or e))
+                raise DisplayError(f"{d / name}: cannot read ({e.strerror or e})") from None
 
         try:
             w, h = (int(v) for v in value("virtual_size").split(","))
         except ValueError:
-            raise DisplayError("%s: expected WIDTH,HEIGHT" % (d / "virtual_size"))
+            raise DisplayError(f"{d / 'virtual_size'}: expected WIDTH,HEIGHT") from None
         try:
             bpp = int(value("bits_per_pixel"))
         except ValueError:
-            raise DisplayError("%s: expected a number" % (d / "bits_per_pixel"))
+            raise DisplayError(f"{d / 'bits_per_pixel'}: expected a number") from None
         if bpp not in (16, 32):
-            raise DisplayError("%s: %d bits per pixel is not supported (16 = RGB565, 32 = XRGB8888)" % (d / "bits_per_pixel", bpp))
+            raise DisplayError(f"{d / 'bits_per_pixel'}: {bpp} bits per pixel is not supported "
+                               "(16 = RGB565, 32 = XRGB8888)")
         stride_file = d / "stride"
         stride = int(value("stride")) if stride_file.exists() else w * bpp // 8
         if stride < w * bpp // 8:
-            raise DisplayError("%s: stride %d is shorter than a row (%d bytes)" % (stride_file, stride, w * bpp // 8))
+            raise DisplayError(f"{stride_file}: stride {stride} is shorter than a row ({w * bpp // 8} bytes)")
         return cls(w, h, bpp, stride)
 
     def encode(self, image: Image.Image) -> bytes:
@@ -100,12 +101,12 @@ class FramebufferDisplay:
         try:
             self._fd = os.open(self.device, os.O_RDWR)
         except OSError as e:
-            raise DisplayError("%s: cannot open (%s)" % (self.device, e.strerror or e))
+            raise DisplayError(f"{self.device}: cannot open ({e.strerror or e})") from None
         try:
             self._map = mmap.mmap(self._fd, length, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         except (OSError, ValueError) as e:
             os.close(self._fd)
-            raise DisplayError("%s: cannot map %d bytes (%s)" % (self.device, length, e))
+            raise DisplayError(f"{self.device}: cannot map {length} bytes ({e})") from None
 
     def show(self, image: Image.Image, name: str = "frame") -> None:
         data = self.format.encode(image)

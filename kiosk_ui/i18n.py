@@ -30,7 +30,7 @@ class Texts:
             if lang == "en":
                 self._tr[lang] = gettext.NullTranslations()
             elif not mo.exists():
-                raise FileNotFoundError("translation catalog missing: %s (run: python -m kiosk_ui.i18n compile)" % mo)
+                raise FileNotFoundError(f"translation catalog missing: {mo} (run: python -m kiosk_ui.i18n compile)")
             else:
                 with mo.open("rb") as f:
                     self._tr[lang] = gettext.GNUTranslations(f)
@@ -49,18 +49,19 @@ def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
     from babel.messages.pofile import read_po
 
     written = []
-    for po in sorted(locale_dir.glob("*/LC_MESSAGES/%s.po" % DOMAIN)):
+    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         with po.open("rb") as f:
             catalog = read_po(f)
         for message in catalog:
             if not message.id:
                 continue
-            where = "%s:%s" % (po, message.lineno)
+            where = f"{po}:{message.lineno}"
             if not message.string:
-                raise ValueError("%s: no translation for %r" % (where, message.id))
+                raise ValueError(f"{where}: no translation for {message.id!r}")
             for name in ("{date}", "{until}"):
                 if (name in str(message.id)) != (name in str(message.string)):
-                    raise ValueError("%s: placeholder %s differs between %r and its translation" % (where, name, message.id))
+                    raise ValueError(f"{where}: placeholder {name} differs between {message.id!r} "
+                                     "and its translation")
             message.string = unicodedata.normalize("NFC", str(message.string))
         mo = po.with_suffix(".mo")
         with mo.open("wb") as f:

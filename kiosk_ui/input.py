@@ -1,4 +1,5 @@
-"""Touch and buttons: evdev events in, kiosk actions out ('lang:tg', 'done', ...).
+"""Touch and buttons: evdev events in, key names out ('lang:tg', 'done', ...; the keys
+of ``firmware.kiosk.screen``).
 
 ``EventTranslator`` is pure (Linux input events as (type, code, value) tuples plus
 the buttons of the frame on screen); ``EvdevInput`` reads real devices with
@@ -8,9 +9,10 @@ python-evdev. Tests feed recorded sequences to the translator.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from kiosk_ui.render import Button
+from firmware.kiosk.screen import DIGIT_KEY, DONE, ENTER, LANG_KEY, PIN_BACK, SERVICE_REQUEST, Button
 
 EV_SYN, EV_KEY, EV_ABS = 0, 1, 3
 ABS_X, ABS_Y, ABS_MT_POSITION_X, ABS_MT_POSITION_Y = 0, 1, 53, 54
@@ -40,7 +42,8 @@ class EventTranslator:
         self.current_language = self.languages[0]
 
     def feed(self, events: Iterable[tuple[int, int, int]], buttons: Sequence[Button]) -> list[str]:
-        actions: list[str] = []
+        """The keys pressed by ``events``, on the frame whose touch targets are ``buttons``."""
+        keys: list[str] = []
         for etype, code, value in events:
             if etype == EV_ABS and code in (ABS_X, ABS_MT_POSITION_X):
                 self._x = value
@@ -59,35 +62,35 @@ class EventTranslator:
                         self._taps = [t for t in self._taps if now - t <= SEQUENCE_SECONDS] + [now]
                         if len(self._taps) >= SERVICE_TAPS:
                             self._taps = []
-                            actions.append("service_request")
+                            keys.append(SERVICE_REQUEST)
                         continue
                     for b in buttons:
                         if b.contains(x, y):
-                            actions.append(b.action)
+                            keys.append(b.key)
                             break
             elif etype == EV_KEY and value == 1:
                 now = self.clock()
                 self._keys = [(t, c) for t, c in self._keys if now - t <= SEQUENCE_SECONDS][-3:] + [(now, code)]
                 if tuple(c for _, c in self._keys) == SERVICE_KEYS:
                     self._keys = []
-                    actions.append("service_request")
+                    keys.append(SERVICE_REQUEST)
                     continue
                 if code == KEY_ENTER:
-                    actions.append("enter")
+                    keys.append(ENTER)
                 elif code == KEY_SPACE:
-                    actions.append("done")
+                    keys.append(DONE)
                 elif KEY_1 <= code <= KEY_0:
-                    actions.append("digit:%d" % ((code - KEY_1 + 1) % 10))
+                    keys.append(f"{DIGIT_KEY}{(code - KEY_1 + 1) % 10}")
                 elif code == KEY_BACKSPACE:
-                    actions.append("pin:back")
+                    keys.append(PIN_BACK)
                 elif KEY_F1 <= code <= KEY_F4 and code - KEY_F1 < len(self.languages):
-                    actions.append("lang:" + self.languages[code - KEY_F1])
+                    keys.append(LANG_KEY + self.languages[code - KEY_F1])
                 elif code == KEY_L:
                     i = self.languages.index(self.current_language) if self.current_language in self.languages else -1
-                    actions.append("lang:" + self.languages[(i + 1) % len(self.languages)])
-            if actions and actions[-1].startswith("lang:"):
-                self.current_language = actions[-1][5:]
-        return actions
+                    keys.append(LANG_KEY + self.languages[(i + 1) % len(self.languages)])
+            if keys and keys[-1].startswith(LANG_KEY):
+                self.current_language = keys[-1][len(LANG_KEY):]
+        return keys
 
     def _pixel(self) -> tuple[int, int]:
         if self.abs_range is None:

@@ -16,8 +16,7 @@ from typing import Any
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from firmware.kiosk.config import KioskConfig
-from firmware.kiosk.screen import RESULT_KINDS, Screen
+from firmware.kiosk.screen import DIGIT_KEY, DONE, LANG_KEY, PIN_BACK, PIN_OK, RESULT_KINDS, Branding, Button, Screen
 from kiosk_ui.i18n import AUTONYMS, Texts
 
 FONT_DIR = Path(__file__).parent / "fonts"
@@ -49,20 +48,6 @@ class LayoutOverflow(Exception):
     """A text that does not fit at the smallest readable size."""
 
 
-class Button:
-    __slots__ = ("action", "box")
-
-    def __init__(self, action: str, box: tuple[int, int, int, int]) -> None:
-        self.action = action  # 'lang:tg' ... or 'done'
-        self.box = box  # x0, y0, x1, y1
-
-    def contains(self, x: int, y: int) -> bool:
-        return self.box[0] <= x < self.box[2] and self.box[1] <= y < self.box[3]
-
-    def __repr__(self) -> str:
-        return "Button(%s, %s)" % (self.action, self.box)
-
-
 class Rendered:
     __slots__ = ("image", "buttons")
 
@@ -78,7 +63,7 @@ def iso_to_local(iso: str | None) -> str:
     if "-" not in iso:
         return iso  # a year alone (ban ends are kept per year)
     y, m, d = iso.split("-")
-    return "%s.%s.%s" % (d, m, y)
+    return f"{d}.{m}.{y}"
 
 
 class _Fonts:
@@ -111,13 +96,14 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | Non
 
 
 class Renderer:
-    """``Renderer(config).render(screen, (w, h)) -> Rendered``."""
+    """``Renderer(branding).render(screen, (w, h)) -> Rendered``; ``branding`` is
+    ``KioskConfig.branding``, the deployment's languages, contacts and link."""
 
-    def __init__(self, config: KioskConfig, texts: Texts | None = None) -> None:
-        self.config = config
+    def __init__(self, branding: Branding, texts: Texts | None = None) -> None:
+        self.branding = branding
         self.texts = texts or Texts()
         self.fonts = _Fonts()
-        qr = segno.make(config.official_link, error="m")
+        qr = segno.make(branding.official_link, error="m")
         self._qr = [[bool(v) for v in row] for row in qr.matrix]
         self._qr_border = 2
 
@@ -145,7 +131,8 @@ class Renderer:
         elif s.kind in ("possible", "strong"):
             if s.kind == "possible":
                 title = t("Your details may match a record")
-                b.append(("lead", t("Your name and date of birth match a record on the list of {date}. It may be another person with the same details.", date=date)))
+                b.append(("lead", t("Your name and date of birth match a record on the list of {date}. "
+                                    "It may be another person with the same details.", date=date)))
             else:
                 title = t("Your details match a record")
                 b.append(("lead", t("Your passport matches a record on the list of {date}.", date=date)))
@@ -154,9 +141,9 @@ class Renderer:
             else:
                 b.append(("body", t("The list gives no end date for this record.")))
             b.append(("body", t("Before you buy a ticket, confirm with:")))
-            for c in self.config.contacts:
-                b.append(("contact", "%s: %s" % (c.name[s.lang], c.phone)))
-            b.append(("contact", "%s: %s" % (t("Hotline"), self.config.hotline)))
+            for c in self.branding.contacts:
+                b.append(("contact", f"{c.name[s.lang]}: {c.phone}"))
+            b.append(("contact", f"{t('Hotline')}: {self.branding.hotline}"))
         elif s.kind == "read_failed":
             title = t("Could not read the passport")
             b.append(("lead", t("Place it again, photo page down, flat on the glass.")))
@@ -177,7 +164,7 @@ class Renderer:
         elif s.kind == "pin_entry":
             title = t("Service mode")
             b.append(("lead", t("Enter the service PIN")))
-            b.append(("lead", " ".join("●" * s.failures) if s.failures else "–"))
+            b.append(("lead", " ".join("●" * s.digits_typed) if s.digits_typed else "–"))
             for reason, _ in s.reasons:
                 if reason == "wrong_pin":
                     b.append(("note", t("Wrong PIN. Try again.")))
@@ -189,16 +176,19 @@ class Renderer:
             labels = {"pass": t("OK"), "warn": t("Warning"), "fail": t("Fault")}
             marks = {"pass": "✓", "warn": "!", "fail": "✗"}
             for name, status, message in s.checks:
-                b.append(("check", "%s %s — %s: %s" % (marks.get(status, "?"), labels.get(status, status), name, message)))
+                b.append(("check", f"{marks.get(status, '?')} {labels.get(status, status)} — {name}: {message}"))
         if s.kind in RESULT_KINDS and s.passport is not None:
             state, when = s.passport
             if state == "expired":
-                b.append(("note", t("Your passport expired on {date}.", date=iso_to_local(when)) + " " + t("Renew your passport before you travel.")))
+                b.append(("note", t("Your passport expired on {date}.", date=iso_to_local(when)) + " "
+                          + t("Renew your passport before you travel.")))
             else:
-                b.append(("note", t("Your passport expires on {date}. Many countries require six more months of validity.", date=iso_to_local(when))))
+                b.append(("note", t("Your passport expires on {date}. Many countries require six more months of "
+                                    "validity.", date=iso_to_local(when))))
         if s.kind in RESULT_KINDS or s.kind == "idle":
             if s.list_date and s.valid_until:
-                b.append(("small", t("List of {date}, valid until {until}", date=date, until=iso_to_local(s.valid_until))))
+                b.append(("small", t("List of {date}, valid until {until}", date=date,
+                                     until=iso_to_local(s.valid_until))))
         return title, b
 
     # -- drawing -------------------------------------------------------------------
@@ -264,11 +254,12 @@ class Renderer:
             d.rounded_rectangle(rect, radius=kh // 6, fill=(13, 55, 120) if ok else WHITE, outline=BLACK, width=2)
             d.text(((rect[0] + rect[2]) // 2, (rect[1] + rect[3]) // 2), label, font=font,
                    fill=WHITE if ok else BLACK, anchor="mm")
-            action = "pin:ok" if ok else "pin:back" if label == "←" else "digit:" + label
-            out.append(Button(action, rect))
+            key = PIN_OK if ok else PIN_BACK if label == "←" else DIGIT_KEY + label
+            out.append(Button(key, rect))
         return out
 
-    def _fit_title(self, d: ImageDraw.ImageDraw, title: str, box: tuple[int, int, int, int], ink: tuple[int, int, int]) -> None:
+    def _fit_title(self, d: ImageDraw.ImageDraw, title: str, box: tuple[int, int, int, int],
+                   ink: tuple[int, int, int]) -> None:
         x0, y0, x1, y1 = box
         for size in range(int((y1 - y0) * 0.42), 11, -1):
             font = self.fonts.get(size, bold=True)
@@ -282,9 +273,10 @@ class Renderer:
                     d.text((x0, y), line, font=font, fill=ink)
                     y += lh
                 return
-        raise LayoutOverflow("title %r does not fit %dx%d" % (title, x1 - x0, y1 - y0))
+        raise LayoutOverflow(f"title {title!r} does not fit {x1 - x0}x{y1 - y0}")
 
-    def _fit_body(self, d: ImageDraw.ImageDraw, blocks: list[tuple[str, str]], box: tuple[int, int, int, int], s: Screen) -> None:
+    def _fit_body(self, d: ImageDraw.ImageDraw, blocks: list[tuple[str, str]], box: tuple[int, int, int, int],
+                  s: Screen) -> None:
         x0, y0, x1, y1 = box
         height = y1 - y0
         smallest = max(12, int(min(d.im.size) / 34))
@@ -310,7 +302,7 @@ class Renderer:
         # The largest size that fits; text height grows with size, so bisect.
         best = layout(smallest)
         if best is None:
-            raise LayoutOverflow("%s/%s: the text does not fit %dx%d even at %d px" % (s.kind, s.lang, x1 - x0, height, smallest))
+            raise LayoutOverflow(f"{s.kind}/{s.lang}: the text does not fit {x1 - x0}x{height} even at {smallest} px")
         lo, hi = smallest, largest
         while lo < hi:
             mid = (lo + hi + 1) // 2
@@ -369,23 +361,23 @@ class Renderer:
         d.rectangle(box, fill=(235, 235, 235))
         d.line((x0, y0, x1, y0), fill=(120, 120, 120), width=2)
         pad = max(4, margin // 2)
-        items = ["lang:" + lang for lang in self.config.languages]
+        items = [LANG_KEY + lang for lang in self.branding.languages]
         if s.kind in RESULT_KINDS or s.kind in ("read_failed", "pin_entry"):
-            items.append("done")
+            items.append(DONE)
         n = len(items)
         bw = (x1 - x0 - pad * (n + 1)) // n
         bh = y1 - y0 - 2 * pad
         buttons = []
-        for i, action in enumerate(items):
+        for i, key in enumerate(items):
             bx = x0 + pad + i * (bw + pad)
             rect = (bx, y0 + pad, bx + bw, y0 + pad + bh)
-            current = action == "lang:" + s.lang
-            if action == "done":
+            current = key == LANG_KEY + s.lang
+            if key == DONE:
                 label = self.t(s.lang, "Done")
                 d.rounded_rectangle(rect, radius=bh // 5, fill=(13, 55, 120), outline=BLACK, width=3)
                 ink = WHITE
             else:
-                label = AUTONYMS[action[5:]]
+                label = AUTONYMS[key[len(LANG_KEY):]]
                 # The current language: inverted and framed thickly, not just coloured.
                 d.rounded_rectangle(rect, radius=bh // 5, fill=BLACK if current else WHITE, outline=BLACK,
                                     width=max(3, bh // 12) if current else 2)
@@ -395,14 +387,15 @@ class Renderer:
                 if font.getlength(label) <= bw - 2 * pad:
                     break
             else:
-                raise LayoutOverflow("button %r does not fit %d px" % (label, bw))
+                raise LayoutOverflow(f"button {label!r} does not fit {bw} px")
             d.text(((rect[0] + rect[2]) // 2, (rect[1] + rect[3]) // 2), label, font=font, fill=ink, anchor="mm")
-            buttons.append(Button(action, rect))
+            buttons.append(Button(key, rect))
         return buttons
 
     # -- pictograms ----------------------------------------------------------------
 
-    def _pictogram(self, d: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], band: tuple[int, int, int]) -> None:
+    def _pictogram(self, d: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int],
+                   band: tuple[int, int, int]) -> None:
         x0, y0, x1, y1 = box
         d.ellipse(box, fill=WHITE)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -410,33 +403,39 @@ class Renderer:
         lw = max(3, int(r / 6))
         ink = BLACK
         if kind == "check":
-            d.line([(cx - r * 0.5, cy), (cx - r * 0.12, cy + r * 0.4), (cx + r * 0.52, cy - r * 0.42)], fill=ink, width=lw, joint="curve")
+            d.line([(cx - r * 0.5, cy), (cx - r * 0.12, cy + r * 0.4), (cx + r * 0.52, cy - r * 0.42)],
+                   fill=ink, width=lw, joint="curve")
         elif kind == "triangle":
             pts = [(cx, cy - r * 0.62), (cx + r * 0.62, cy + r * 0.45), (cx - r * 0.62, cy + r * 0.45)]
             d.polygon(pts, outline=ink, width=lw)
             d.line([(cx, cy - r * 0.25), (cx, cy + r * 0.12)], fill=ink, width=lw)
             d.ellipse((cx - lw / 1.5, cy + r * 0.22, cx + lw / 1.5, cy + r * 0.22 + lw * 1.3), fill=ink)
         elif kind == "stop":
-            pts = [(cx + r * 0.68 * math.cos(math.radians(22.5 + 45 * i)), cy + r * 0.68 * math.sin(math.radians(22.5 + 45 * i))) for i in range(8)]
+            pts = [(cx + r * 0.68 * math.cos(math.radians(22.5 + 45 * i)),
+                    cy + r * 0.68 * math.sin(math.radians(22.5 + 45 * i))) for i in range(8)]
             d.polygon(pts, fill=ink)
             d.line([(cx, cy - r * 0.38), (cx, cy + r * 0.1)], fill=WHITE, width=lw)
             d.ellipse((cx - lw / 1.5, cy + r * 0.2, cx + lw / 1.5, cy + r * 0.2 + lw * 1.3), fill=WHITE)
         elif kind == "passport":
-            d.rounded_rectangle((cx - r * 0.42, cy - r * 0.58, cx + r * 0.42, cy + r * 0.58), radius=int(r * 0.08), outline=ink, width=lw)
+            d.rounded_rectangle((cx - r * 0.42, cy - r * 0.58, cx + r * 0.42, cy + r * 0.58), radius=int(r * 0.08),
+                                outline=ink, width=lw)
             d.ellipse((cx - r * 0.18, cy - r * 0.35, cx + r * 0.18, cy + r * 0.01), outline=ink, width=max(2, lw // 2))
             for k in (0.25, 0.4):
                 d.line([(cx - r * 0.28, cy + r * k), (cx + r * 0.28, cy + r * k)], fill=ink, width=max(2, lw // 2))
         elif kind == "hourglass":
-            pts = [(cx - r * 0.4, cy - r * 0.55), (cx + r * 0.4, cy - r * 0.55), (cx - r * 0.4, cy + r * 0.55), (cx + r * 0.4, cy + r * 0.55)]
+            pts = [(cx - r * 0.4, cy - r * 0.55), (cx + r * 0.4, cy - r * 0.55),
+                   (cx - r * 0.4, cy + r * 0.55), (cx + r * 0.4, cy + r * 0.55)]
             d.line(pts + [pts[0]], fill=ink, width=lw, joint="curve")
         elif kind == "retry":
             d.arc((cx - r * 0.5, cy - r * 0.5, cx + r * 0.5, cy + r * 0.5), start=40, end=330, fill=ink, width=lw)
             ax, ay = cx + r * 0.5 * math.cos(math.radians(40)), cy + r * 0.5 * math.sin(math.radians(40))
-            d.polygon([(ax - r * 0.22, ay + r * 0.05), (ax + r * 0.2, ay + r * 0.08), (ax + r * 0.02, ay - r * 0.3)], fill=ink)
+            d.polygon([(ax - r * 0.22, ay + r * 0.05), (ax + r * 0.2, ay + r * 0.08), (ax + r * 0.02, ay - r * 0.3)],
+                      fill=ink)
         elif kind == "blocked":
             d.ellipse((cx - r * 0.6, cy - r * 0.6, cx + r * 0.6, cy + r * 0.6), outline=ink, width=lw)
             d.line([(cx - r * 0.42, cy + r * 0.42), (cx + r * 0.42, cy - r * 0.42)], fill=ink, width=lw)
         elif kind == "wrench":
             d.line([(cx - r * 0.45, cy + r * 0.45), (cx + r * 0.2, cy - r * 0.2)], fill=ink, width=int(lw * 1.5))
             d.ellipse((cx + r * 0.0, cy - r * 0.6, cx + r * 0.6, cy + r * 0.0), outline=ink, width=lw)
-            d.polygon([(cx + r * 0.3, cy - r * 0.3), (cx + r * 0.7, cy - r * 0.62), (cx + r * 0.62, cy - r * 0.7)], fill=WHITE)
+            d.polygon([(cx + r * 0.3, cy - r * 0.3), (cx + r * 0.7, cy - r * 0.62), (cx + r * 0.62, cy - r * 0.7)],
+                      fill=WHITE)

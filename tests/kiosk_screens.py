@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from firmware.kiosk.screen import Screen
 
-LIST = {"list_date": "2026-11-01", "valid_until": "2027-05-20"}
+LIST: dict[str, Any] = {"list_date": "2026-11-01", "valid_until": "2027-05-20"}
 CHECKS = (
     ("scanner", "pass", "Scanner port /dev/safar-scanner opens; last frame 2 min ago."),
     ("display", "pass", "Framebuffer fb0: 800x480, 16 bits per pixel (RGB565)."),
@@ -26,8 +28,9 @@ def all_screens(lang: str) -> dict[str, Screen]:
         "read_failed": Screen("read_failed", lang, failures=1),
         "read_failed_ask_staff": Screen("read_failed", lang, failures=3),
         "out_of_service_no_list": Screen("out_of_service", lang, reasons=(("no_list", None),)),
-        "out_of_service_all": Screen("out_of_service", lang, reasons=(("list_expired", "2026-05-20"), ("scanner_missing", None))),
+        "out_of_service_all": Screen("out_of_service", lang,
+                                     reasons=(("list_expired", "2026-05-20"), ("scanner_missing", None))),
         "service": Screen("service", lang, checks=CHECKS),
-        "pin_entry": Screen("pin_entry", lang, failures=3),
+        "pin_entry": Screen("pin_entry", lang, digits_typed=3),
         "pin_entry_wrong": Screen("pin_entry", lang, reasons=(("wrong_pin", None),)),
     }

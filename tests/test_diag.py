@@ -1,8 +1,9 @@
 """`safar diag`: every check against fake sysfs/proc/dev trees, through the real parsing code.
 
 Serial ports are real pseudo-terminals symlinked into the fake /dev, the
-installed list is a real bundle built and unpacked by the list tools, and the
-I/O board is `FakeBoard` (the real board protocol on a pty).
+installed list is a real bundle built by the list tools, signed with throwaway demo
+keys and installed by ``firmware.update.install`` exactly as on a kiosk, and the I/O
+board is `FakeBoard` (the real board protocol on a pty).
 """
 
 from __future__ import annotations
@@ -24,15 +25,19 @@ import pytest
 import serial
 from test_ioboard_driver import FakeBoard
 
-from firmware.banlist import unpack_bundle
-from firmware.diag import CheckResult, DiagContext, run_all
+from firmware.diag import CheckResult, DiagContext, cli, remote, report, run_all
 from firmware.diag import checks as C
-from firmware.diag import cli
+from firmware.update import install, provision
+from firmware.update.layout import StateLayout
 from host_tools.listbuild.bundle import write_bundle
 from host_tools.listbuild.csvinput import read_list
+from host_tools.signing import make_demo_repository
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
+LIST_DATE = dt.date(2026, 11, 1)
+VALID_UNTIL = dt.date(2027, 5, 20)
 GB = 1024 ** 3
 MB = 1024 ** 2
 
@@ -95,19 +100,29 @@ def framebuffer(root: Path, bpp: int = 32, size: str = "800,480", stride: int | 
     return False
 
 
+SignedRepository = tuple[Path, bytes]  # (repository directory, the root.json a kiosk is provisioned with)
+
+
+def signed_repository(work: Path, list_date: dt.date = LIST_DATE, valid_until: dt.date = VALID_UNTIL
+                      ) -> SignedRepository:
+    """LIST_CSV built into a bundle, signed by 2 of 3 demo targets keys and published."""
+    entries = read_list(LIST_CSV.encode(), "l.csv", list_date).entries
+    write_bundle(entries, work / "bundle", list_version=12, list_date=list_date, valid_until=valid_until,
+                 deployment="safar-demo")
+    return make_demo_repository(work / "signing", work / "bundle")
+
+
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("bundle") / "b"
-    r = read_list(LIST_CSV.encode(), "l.csv", dt.date(2026, 11, 1))
-    write_bundle(r.entries, out, list_version=12, list_date=dt.date(2026, 11, 1), valid_until=dt.date(2027, 5, 20),
-                 deployment="test")
-    return out
+def repository(tmp_path_factory: pytest.TempPathFactory) -> SignedRepository:
+    return signed_repository(tmp_path_factory.mktemp("signed"))
 
 
-def install(bundle: Path, state: Path) -> Path:
-    dest = state / "list" / "current"
-    unpack_bundle(bundle, dest)
-    return dest
+def install_signed(repository: SignedRepository, state: Path, now: dt.date = TODAY) -> StateLayout:
+    """Provisions ``state`` with the repository's root and installs its list, as on a kiosk."""
+    repo, root = repository
+    provision(state, root)
+    install(state, repo, now=now)
+    return StateLayout(state)
 
 
 # -- scanner ------------------------------------------------------------------------
@@ -249,70 +264,81 @@ def test_storage_unreadable_mounts_warn(tmp_path: Path) -> None:
 
 # -- installed list ------------------------------------------------------------------
 
-def test_list_missing_fails(tmp_path: Path) -> None:
-    r = C.check_list(ctx(tmp_path))
-    assert r.status == "fail" and "No list installed" in r.message
-
-
-def test_list_current_reads_but_signature_unknown(tmp_path: Path, bundle: Path) -> None:
+def test_list_not_provisioned_or_not_installed_fails(tmp_path: Path, repository: SignedRepository) -> None:
     state = tmp_path / "state"
-    install(bundle, state)
     r = C.check_list(ctx(tmp_path, state))
-    assert r.status == "warn", r.message
-    assert "List version 12 of 2026-11-01" in r.message and "22 days old" in r.message
-    assert "signature was not checked" in r.message and r.details["signature"] == "unknown"
+    assert r.status == "fail" and "No usable list" in r.message and "no trusted root" in r.message
+    provision(state, repository[1])
+    r = C.check_list(ctx(tmp_path, state))
+    assert r.status == "fail" and "no list installed" in r.message
+
+
+def test_list_signed_passes_with_its_signers(tmp_path: Path, repository: SignedRepository) -> None:
+    state = tmp_path / "state"
+    install_signed(repository, state)
+    r = C.check_list(ctx(tmp_path, state))
+    assert r.status == "pass", r.message
+    assert "List version 12 of 2026-11-01, signed by" in r.message and "22 days old" in r.message
+    assert r.details["signature"] == "verified" and len(r.details["signed_by"]) == 2
     assert r.details["valid_until"] == "2027-05-20" and r.details["records"] == 2
 
 
-def test_list_past_cycle_warns_and_expired_fails(tmp_path: Path, bundle: Path) -> None:
+def test_list_past_cycle_warns_expired_fails_and_future_warns(tmp_path: Path, repository: SignedRepository) -> None:
     state = tmp_path / "state"
-    install(bundle, state)
+    install_signed(repository, state)
     r = C.check_list(ctx(tmp_path, state, clock=lambda: dt.datetime(2027, 5, 10, tzinfo=UTC)))
     assert r.status == "warn" and "past the six-month cycle" in r.message and r.details["age_days"] == 190
     r = C.check_list(ctx(tmp_path, state, clock=lambda: dt.datetime(2027, 5, 21, tzinfo=UTC)))
     assert r.status == "fail" and "expired on 2027-05-20" in r.message
     r = C.check_list(ctx(tmp_path, state, clock=lambda: dt.datetime(2026, 10, 1, tzinfo=UTC)))
-    assert r.status == "fail" and "in the future" in r.message
+    assert r.status == "warn" and "the clock (2026-10-01) is earlier than the last verified list" in r.message
 
 
-def test_list_looser_than_the_configured_limits_fails(tmp_path: Path, bundle: Path) -> None:
+def test_list_looser_than_the_configured_limits_fails(tmp_path: Path, repository: SignedRepository) -> None:
     state = tmp_path / "state"
-    install(bundle, state)
+    install_signed(repository, state)
     r = C.check_list(ctx(tmp_path, state, false_alarm_limits=(1e-7, 1e-7)))
     assert r.status == "fail" and "false possible answers 1e-06 per traveller" in r.message
     assert r.details["false_alarm_per_traveller"]["possible"] <= 1e-6
     r = C.check_list(ctx(tmp_path, state))
-    assert r.status == "warn" and "self-test passed" in r.message  # unsigned: a warning at best
+    assert r.status == "pass" and "self-test passed" in r.message
 
 
-def test_list_damaged_fails(tmp_path: Path, bundle: Path) -> None:
+def _writable(path: Path) -> Path:
+    path.chmod(0o644)
+    return path
+
+
+def test_list_damaged_fails(tmp_path: Path, repository: SignedRepository) -> None:
     state = tmp_path / "state"
-    current = install(bundle, state)
-    victim = sorted(current.glob("*.fps"))[0]
+    current = install_signed(repository, state).current
+    victim = _writable(sorted(current.glob("*.fps"))[0])
     data = bytearray(victim.read_bytes())
     data[-1] ^= 0xFF  # one flipped byte in the filter body: the manifest's sha256 no longer matches
     victim.write_bytes(bytes(data))
     r = C.check_list(ctx(tmp_path, state))
-    assert r.status == "fail" and "damaged" in r.message and "sha256" in r.message
+    assert r.status == "fail" and "failed verification" in r.message and "sha256" in r.message, r.message
     victim.unlink()
     r = C.check_list(ctx(tmp_path, state))
-    assert r.status == "fail" and "missing" in r.message
+    assert r.status == "fail" and "failed verification" in r.message
 
 
-def test_list_bad_manifest_fails(tmp_path: Path) -> None:
-    put(tmp_path, "/state/list/current/manifest.json", "{not json")
-    r = C.check_list(ctx(tmp_path, tmp_path / "state"))
-    assert r.status == "fail" and "not JSON" in r.message
+def test_list_bad_manifest_fails(tmp_path: Path, repository: SignedRepository) -> None:
+    state = tmp_path / "state"
+    current = install_signed(repository, state).current
+    _writable(current / "manifest.json").write_text("{not json")
+    r = C.check_list(ctx(tmp_path, state))
+    assert r.status == "fail" and "failed verification" in r.message, r.message
 
 
 # -- clock ------------------------------------------------------------------------------
 
-def test_clock_synchronised_pass(tmp_path: Path) -> None:
+def test_clock_synchronised_pass(tmp_path: Path, repository: SignedRepository) -> None:
     put(tmp_path, "/run/systemd/timesync/synchronized")
-    put(tmp_path, "/var/lib/safar/time-floor", "2026-11-20T08:00:00Z\n")
+    install_signed(repository, tmp_path / "var/lib/safar")  # writes the time floor
     r = C.check_clock(ctx(tmp_path))
     assert r.status == "pass" and r.details["ntp_synchronized"] is True
-    assert r.details["floor"] == "2026-11-20T08:00:00+00:00"
+    assert r.details["floor"].startswith("2026-11-01")
 
 
 def test_clock_timedatectl_says_not_synchronised_warns(tmp_path: Path) -> None:
@@ -330,14 +356,16 @@ def test_clock_timedatectl_says_not_synchronised_warns(tmp_path: Path) -> None:
 def test_clock_unknown_ntp_warns(tmp_path: Path) -> None:
     r = C.check_clock(ctx(tmp_path))
     assert r.status == "warn" and "NTP state unknown" in r.message and "no trusted time" in r.message
+    assert r.details["floor"] is None
 
 
-def test_clock_behind_floor_fails(tmp_path: Path) -> None:
+def test_clock_behind_the_signed_time_floor_fails(tmp_path: Path, repository: SignedRepository) -> None:
     put(tmp_path, "/run/systemd/timesync/synchronized")
-    floor = int(dt.datetime(2026, 12, 1, tzinfo=UTC).timestamp())
-    put(tmp_path, "/var/lib/safar/time-floor", f"{floor}\n")  # Unix seconds are accepted too
-    r = C.check_clock(ctx(tmp_path))
+    state = tmp_path / "state"
+    install_signed(repository, state)
+    r = C.check_clock(ctx(tmp_path, state, clock=lambda: dt.datetime(2026, 10, 1, tzinfo=UTC)))
     assert r.status == "fail" and "behind the last trusted time" in r.message
+    assert r.details["floor"].startswith("2026-11-01")
 
 
 def test_clock_before_build_fails(tmp_path: Path) -> None:
@@ -345,11 +373,12 @@ def test_clock_before_build_fails(tmp_path: Path) -> None:
     assert r.status == "fail" and "1970-01-01" in r.message
 
 
-def test_clock_unreadable_floor_warns(tmp_path: Path) -> None:
+def test_clock_unreadable_floor_warns(tmp_path: Path, repository: SignedRepository) -> None:
     put(tmp_path, "/run/systemd/timesync/synchronized")
-    put(tmp_path, "/var/lib/safar/time-floor", "yesterday-ish\n")
+    floors = install_signed(repository, tmp_path / "var/lib/safar").floors
+    floors.write_text("yesterday-ish\n")
     r = C.check_clock(ctx(tmp_path))
-    assert r.status == "warn" and "unreadable" in r.message
+    assert r.status == "warn" and "unreadable" in r.message and "floors file" in r.details["floor_error"]
 
 
 # -- power and temperature -------------------------------------------------------------------
@@ -470,9 +499,10 @@ def test_ioboard_held_by_kiosk_warns(tmp_path: Path, board: FakeBoard) -> None:
 
 # -- run_all, report, CLI -------------------------------------------------------------------------
 
-def healthy_tree(root: Path, bundle: Path, scanner: str, board: FakeBoard) -> Path:
+def healthy_tree(root: Path, repository: SignedRepository, scanner: str, board: FakeBoard,
+                 now: dt.date = TODAY) -> Path:
     state = storage_tree(root)
-    install(bundle, state)
+    install_signed(repository, state, now)
     link(root, "/dev/serial/by-id/usb-Access_IS_ATOM-if00", scanner)
     link(root, "/dev/safar-ioboard", board.path)
     framebuffer(root)
@@ -484,17 +514,17 @@ def healthy_tree(root: Path, bundle: Path, scanner: str, board: FakeBoard) -> Pa
     return state
 
 
-def test_run_all_healthy_kiosk(tmp_path: Path, bundle: Path, pty_port: str, board: FakeBoard) -> None:
-    state = healthy_tree(tmp_path, bundle, pty_port, board)
+def test_run_all_healthy_kiosk(tmp_path: Path, repository: SignedRepository, pty_port: str,
+                               board: FakeBoard) -> None:
+    state = healthy_tree(tmp_path, repository, pty_port, board)
     results = run_all(root=tmp_path, state_dir=state, clock=lambda: NOW, statvfs=fake_statvfs(10 * GB))
     names = [r.name for r in results]
     assert names == ["scanner", "display", "storage", "list", "clock", "power", "temperature", "watchdog", "ioboard"]
     by = {r.name: r for r in results}
     assert all(isinstance(r, CheckResult) and r.message.endswith(".") for r in results)
-    # everything passes but the list, whose signature cannot be checked yet
-    assert {n: r.status for n, r in by.items() if r.status != "pass"} == {"list": "warn"}, [
-        (r.name, r.message) for r in results if r.status != "pass"]
-    assert C.worst(results) == "warn"
+    assert [(r.name, r.message) for r in results if r.status != "pass"] == []
+    assert by["list"].details["signature"] == "verified"
+    assert C.worst(results) == "pass"
 
 
 def test_run_all_reports_a_crashing_check_as_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -509,9 +539,9 @@ def test_run_all_reports_a_crashing_check_as_failure(tmp_path: Path, monkeypatch
 
 def test_exit_code_is_the_worst_status() -> None:
     ok, warn, bad = (CheckResult("a", "pass", "ok."), CheckResult("b", "warn", "hm."), CheckResult("c", "fail", "no."))
-    assert cli.exit_code([ok]) == 0
-    assert cli.exit_code([ok, warn]) == 1
-    assert cli.exit_code([warn, bad, ok]) == 2
+    assert report.exit_code([ok]) == 0
+    assert report.exit_code([ok, warn]) == 1
+    assert report.exit_code([warn, bad, ok]) == 2
     with pytest.raises(ValueError):
         CheckResult("x", "maybe", "?")
 
@@ -523,29 +553,35 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def test_cli_json_and_text(tmp_path: Path, bundle: Path, pty_port: str, board: FakeBoard,
-                           monkeypatch: pytest.MonkeyPatch) -> None:
-    state = healthy_tree(tmp_path, bundle, pty_port, board)
-    monkeypatch.setattr(os, "statvfs", fake_statvfs(10 * GB))
-    # the list's dates are judged against the real clock here: make it fresh
-    manifest_path = state / "list/current/manifest.json"
-    manifest = json.loads(manifest_path.read_text())
+def test_cli_json_and_text(tmp_path: Path, pty_port: str, board: FakeBoard, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the CLI judges the list by the real clock: a list of today's
     today = dt.datetime.now(UTC).date()
-    manifest["list_date"] = today.isoformat()
-    manifest["valid_until"] = (today + dt.timedelta(days=180)).isoformat()
-    manifest_path.write_text(json.dumps(manifest))
+    fresh = signed_repository(tmp_path / "signed", list_date=today, valid_until=today + dt.timedelta(days=180))
+    root = tmp_path / "root"
+    state = healthy_tree(root, fresh, pty_port, board, now=today)
+    monkeypatch.setattr(os, "statvfs", fake_statvfs(10 * GB))
 
-    code, out = run_cli(["--root", str(tmp_path), "--state", str(state), "--json"])
-    report = json.loads(out)
-    assert code == 1 and report["worst"] == "warn"
-    assert [c["name"] for c in report["checks"]][:3] == ["scanner", "display", "storage"]
-    assert {c["name"]: c["status"] for c in report["checks"]}["list"] == "warn"
+    code, out = run_cli(["--root", str(root), "--state", str(state), "--json"])
+    result = json.loads(out)
+    assert code == 0 and result["worst"] == "pass", out
+    assert [c["name"] for c in result["checks"]][:3] == ["scanner", "display", "storage"]
+    assert {c["name"]: c["status"] for c in result["checks"]}["list"] == "pass"
 
-    code, out = run_cli(["--root", str(tmp_path), "--state", str(state)])
+    code, out = run_cli(["--root", str(root), "--state", str(state)])
     lines = out.splitlines()
-    assert code == 1
-    assert lines[0].startswith("PASS scanner:") and any(line.startswith("WARN list:") for line in lines)
-    assert lines[-1] == "-- WARN: 9 checks, 0 failed, 1 warnings"
+    assert code == 0
+    assert lines[0].startswith("PASS scanner:") and any(line.startswith("PASS list:") for line in lines)
+    assert lines[-1] == "-- PASS: 9 checks, 0 failed, 0 warnings"
+
+
+def test_cli_warning_exits_1(tmp_path: Path, repository: SignedRepository, pty_port: str, board: FakeBoard,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    state = healthy_tree(tmp_path, repository, pty_port, board)
+    (tmp_path / "run/systemd/timesync/synchronized").unlink()  # NTP state unknown: a warning
+    monkeypatch.setattr(os, "statvfs", fake_statvfs(10 * GB))
+    monkeypatch.setattr(C, "CHECKS", [C.check_clock, C.check_temperature])
+    code, out = run_cli(["--root", str(tmp_path), "--state", str(state)])
+    assert code == 1 and out.splitlines()[0].startswith("WARN clock:"), out
 
 
 def test_cli_empty_tree_fails_with_2(tmp_path: Path) -> None:
@@ -555,10 +591,20 @@ def test_cli_empty_tree_fails_with_2(tmp_path: Path) -> None:
     assert out.splitlines()[-1].startswith("-- FAIL: 9 checks")
 
 
-def test_cli_bad_arguments_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_bad_arguments_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--no-such-flag"]) == 3
     assert "safar diag:" in capsys.readouterr().err
     assert cli.main(["--port", "/dev/x", "--serve", "/dev/y"]) == 3
+    assert "not allowed with argument" in capsys.readouterr().err
+    bad = put(tmp_path, "kiosk.toml", "[matching]\nmax_false_strong = 'lots'\n")
+    assert cli.main(["--root", str(tmp_path), "--config", str(bad)]) == 3
+    assert capsys.readouterr().err.startswith("safar diag: ")
+
+
+def test_cli_help_names_its_doc(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "docs/diag.md" in out and "`" not in out
 
 
 # -- remote over the service serial console -----------------------------------------------------
@@ -586,7 +632,7 @@ def test_remote_report_over_serial(tmp_path: Path) -> None:
     served: list[int] = []
     kctx = ctx(tmp_path, tmp_path / "state")
     wire = threading.Thread(target=cable, daemon=True)
-    kiosk = threading.Thread(target=lambda: served.append(cli.serve_diag(os.ttyname(kiosk_slave), kctx, 1)),
+    kiosk = threading.Thread(target=lambda: served.append(remote.serve(os.ttyname(kiosk_slave), kctx, 1)),
                              daemon=True)
     wire.start()
     kiosk.start()
@@ -599,10 +645,10 @@ def test_remote_report_over_serial(tmp_path: Path) -> None:
         wire.join(2)
         for fd in (kiosk_master, kiosk_slave, ws_master, ws_slave):
             os.close(fd)
-    report = json.loads(out)
+    got = json.loads(out)
     assert served == [1]
-    assert code == 2 and report["worst"] == "fail"
-    temp = {c["name"]: c for c in report["checks"]}["temperature"]
+    assert code == 2 and got["worst"] == "fail"
+    temp = {c["name"]: c for c in got["checks"]}["temperature"]
     assert temp["status"] == "pass" and temp["details"]["celsius"] == 51.0
 
 
@@ -611,40 +657,13 @@ def test_remote_unreachable_exit_3(pty_port: str, capsys: pytest.CaptureFixture[
     assert "no report" in capsys.readouterr().err
 
 
-def test_handle_request() -> None:
-    assert cli.handle_request(b"  \r", DiagContext(root="/nonexistent")) is None
-    assert cli.handle_request(b"HELLO", DiagContext(root="/nonexistent")) == b"ERR unknown request\n"
+def test_answer_to_blank_and_unknown_lines(tmp_path: Path) -> None:
+    kctx = ctx(tmp_path, tmp_path / "state")
+    assert remote.answer(b"  \r", kctx) is None
+    assert remote.answer(b"HELLO", kctx) == b"ERR unknown request\n"
 
 
-# -- with the signed install (firmware.update) ------------------------------------------
-
-def _signed_state(tmp_path: Path) -> Path:
-    from firmware.update import install as signed_install, provision
-    from host_tools.listbuild.bundle import write_bundle
-    from host_tools.listbuild.csvinput import read_list
-    from host_tools.signing import make_demo_repository
-
-    entries = read_list("Қодиров,Ҷамшед,,14.03.1990,TJK,400123456,01.06.2029\n".encode(), "l.csv", dt.date(2026, 11, 1)).entries
-    write_bundle(entries, tmp_path / "b", list_version=20261101, list_date=dt.date(2026, 11, 1),
-                 valid_until=dt.date(2027, 5, 20), deployment="safar-demo")
-    repo, root = make_demo_repository(tmp_path / "sign", tmp_path / "b")
-    state = tmp_path / "state"
-    provision(state, root)
-    signed_install(state, repo, now=dt.date(2026, 11, 23))
-    return state
-
-
-def test_list_signed_passes_with_its_signers(tmp_path: Path) -> None:
-    state = _signed_state(tmp_path)
-    r = C.check_list(ctx(tmp_path, state))
-    assert r.status == "pass", r.message
-    assert r.details["signature"] == "verified" and len(r.details["signed_by"]) == 2
-    assert "signed by" in r.message
-    r = C.check_list(ctx(tmp_path, state, clock=lambda: dt.datetime(2027, 5, 21, tzinfo=UTC)))
-    assert r.status == "fail" and "expired" in r.message
-
-
-def test_clock_behind_the_signed_time_floor_fails(tmp_path: Path) -> None:
-    state = _signed_state(tmp_path)
-    r = C.check_clock(ctx(tmp_path, state, clock=lambda: dt.datetime(2026, 10, 1, tzinfo=UTC)))
-    assert r.status == "fail" and "behind" in r.message and r.details["floor"].startswith("2026-11-01")
+@pytest.mark.parametrize("line", [b'{"checks": 3}', b'{"checks": [{"name": "x"}]}', b"{not json", b"[1]"])
+def test_a_line_that_is_not_a_report_is_refused(line: bytes) -> None:
+    with pytest.raises(remote.RemoteDiagError):
+        remote._parse_report(line)

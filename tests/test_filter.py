@@ -29,7 +29,7 @@ YEARS = [0, 2027, 2028, 2031]
 def _reference_wire(keys: list[str], years: list[int], universe: int, salt: bytes) -> bytes:
     """The reference encoder, fed with the same collision rule as the builder (longer ban wins)."""
     best: dict[int, int] = {}
-    for k, y in zip(keys, years):
+    for k, y in zip(keys, years, strict=True):
         v = fpset.fingerprint(salt, k, universe)
         old = best.get(v)
         best[v] = y if old is None else (0 if 0 in (old, y) else max(old, y))
@@ -66,7 +66,7 @@ def test_a_large_set_equals_the_reference_and_keeps_every_end_year(tmp_path: Pat
         expand(wire, f, 1 << 30)
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         on_map, on_file = fpset.FingerprintSet(mm), fpset.FingerprintSet(fh)
-        for k, y in zip(keys, years):
+        for k, y in zip(keys, years, strict=True):
             assert on_map.end_years[on_map.find(k)] == y
         probes = keys[:500] + [f"N|STRANGER{i}|X|000000" for i in range(2000)]
         assert [on_map.find(p) for p in probes] == [on_file.find(p) for p in probes]
@@ -163,8 +163,8 @@ def test_per_traveller_budget_holds_for_every_passport_shape(tmp_path: Path) -> 
             counts = {"strong": 0, "possible": 0, "none": 0}
             lookups = 0.0
             for i in range(travellers):
-                birth = pattern.format(y="%02d" % rng.randrange(0, 100, 4), m="%02d" % rng.randrange(1, 13),
-                                       d="%02d" % rng.randrange(1, 29))
+                birth = pattern.format(y=f"{rng.randrange(0, 100, 4):02d}", m=f"{rng.randrange(1, 13):02d}",
+                                       d=f"{rng.randrange(1, 29):02d}")
                 m = bl.match_fields(_word(i, 5) + "ZZ", "NOBODY", "TJK", f"X{i:08d}", birth, TODAY)
                 counts[m.kind] += 1
                 lookups += lookups_for(birth) / travellers  # the shape's mean cost

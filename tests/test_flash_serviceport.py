@@ -17,13 +17,14 @@ import pytest
 import serial
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from update_world import World
 
 from firmware.serviceport import protocol as p
 from firmware.serviceport.server import ServicePort
 from firmware.serviceport.transport import FdTransport
 from firmware.update import audit_entries, installed, provision
+from firmware.update.layout import StateLayout
 from host_tools import flash
-from test_update_world import World, world  # noqa: F401  (world is a fixture)
 
 NOW = dt.date(2026, 12, 5)
 
@@ -56,7 +57,7 @@ def test_decoder_never_crashes_and_stays_bounded(noise: bytes, cut: int) -> None
     frame = p.encode_json(p.INFO, {"ok": True})
     got = dec.feed(noise[:cut]) + dec.feed(noise[cut:])
     got += dec.feed(frame)
-    assert got[-1] == p.Frame(p.INFO, b'{"ok":true}') or len(dec._buf) <= p.MAX_PAYLOAD + 16
+    assert got[-1] == p.ServiceFrame(p.INFO, b'{"ok":true}') or len(dec._buf) <= p.MAX_PAYLOAD + 16
     assert len(dec._buf) <= p.MAX_PAYLOAD + 16
 
 
@@ -119,7 +120,7 @@ def test_flash_over_a_pty_installs_the_list(kiosk_state: Path, repo: Path, pty_p
     with installed(kiosk_state, now=NOW) as inst:
         assert inst.list_version == 20261201 and inst.banlist is not None
     assert audit_entries(kiosk_state)[-1]["source"] == "serial"
-    assert not list((kiosk_state / "incoming").iterdir())
+    assert not list(StateLayout(kiosk_state).incoming.iterdir())
 
 
 class Unplug:
@@ -186,12 +187,33 @@ def test_flash_cli_and_a_refused_list(kiosk_state: Path, repo: Path, pty_pair: t
         assert inst.list_version == 20261201
 
 
+class Refusing:
+    """A kiosk that answers every frame with ERROR."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+
+    def read(self, size: int = 1) -> bytes:
+        return p.encode_json(p.ERROR, {"reason": "busy"}) if self.frames else b""
+
+    def write(self, data: bytes, /) -> int:
+        self.frames += 1
+        return len(data)
+
+
+def test_an_error_frame_is_not_sent_again(repo: Path) -> None:
+    kiosk = Refusing()
+    with pytest.raises(flash.KioskRefused, match="busy"):
+        flash.flash(kiosk, repo, timeout=0.5)
+    assert kiosk.frames == 1
+
+
 def test_the_kiosk_refuses_bad_names_and_early_commits(kiosk_state: Path) -> None:
     port = ServicePort(FdTransport(-1), kiosk_state)
     sha = "0" * 64
 
-    def ask(ftype: int, obj: dict[str, object]) -> p.Frame:
-        (reply,) = port.handle(p.Frame(ftype, p.encode_json(ftype, obj)[8:-4]))
+    def ask(ftype: int, obj: dict[str, object]) -> p.ServiceFrame:
+        (reply,) = port.handle(p.ServiceFrame(ftype, p.encode_json(ftype, obj)[8:-4]))
         return p.Decoder().feed(reply)[0]
 
     for name in ("../etc/passwd", "metadata/../../x", "/abs", "other/x", "targets/.hidden"):
@@ -202,8 +224,8 @@ def test_the_kiosk_refuses_bad_names_and_early_commits(kiosk_state: Path) -> Non
     r = ask(p.BEGIN, {"files": [{"name": "targets/a", "length": 3, "sha256": sha}]})
     assert r.type == p.READY and r.json()["offsets"] == {"targets/a": 0}
     assert ask(p.COMMIT, {}).type == p.ERROR
-    (reply,) = port.handle(p.Frame(p.DATA, p.pack_data("targets/a", 0, b"abcd")[8:-4]))
+    (reply,) = port.handle(p.ServiceFrame(p.DATA, p.pack_data("targets/a", 0, b"abcd")[8:-4]))
     assert p.Decoder().feed(reply)[0].type == p.ERROR  # past the announced length
-    (reply,) = port.handle(p.Frame(p.DATA, p.pack_data("targets/a", 0, b"abc")[8:-4]))
+    (reply,) = port.handle(p.ServiceFrame(p.DATA, p.pack_data("targets/a", 0, b"abc")[8:-4]))
     ack = p.Decoder().feed(reply)[0].json()
     assert ack["restart"] and ack["offset"] == 0  # wrong sha256: the file starts over

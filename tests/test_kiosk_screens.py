@@ -28,7 +28,7 @@ SIZES = [(800, 480), (1024, 600), (1280, 800), (1920, 1080), (480, 800), (600, 1
 
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
-    return Renderer(KioskConfig.example())
+    return Renderer(KioskConfig.example().branding)
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +38,9 @@ def long_renderer() -> Renderer:
                  "ru": "Служба миграции при Правительстве Республики Таджикистан (областной отдел)",
                  "uz": "Tojikiston Respublikasi Hukumati huzuridagi Migratsiya xizmati (viloyat boʻlimi)",
                  "en": "Migration Service under the Government of the Republic of Tajikistan (regional office)"}
-    data["contacts"] = [{"phone": "+992 37 000 00 0%d" % i, "name": long_name} for i in range(2)]
+    data["contacts"] = [{"phone": f"+992 37 000 00 0{i}", "name": long_name} for i in range(2)]
     data["official_link"] = "https://migration.example.tj/" + "ban-check/" * 15
-    return Renderer(KioskConfig(data))
+    return Renderer(KioskConfig(data).branding)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -48,22 +48,22 @@ def test_golden_images(renderer: Renderer, lang: str) -> None:
     regenerate = os.environ.get("SAFAR_REGENERATE_GOLDEN") == "1"
     for name, screen in all_screens(lang).items():
         image = renderer.render(screen, GOLDEN_SIZE).image
-        path = GOLDEN / ("%s-%s.png" % (name, lang))
+        path = GOLDEN / f"{name}-{lang}.png"
         if regenerate:
             image.save(path)
             continue
-        assert path.exists(), "%s missing: regenerate (see this module's docstring)" % path
+        assert path.exists(), f"{path} missing: regenerate (see this module's docstring)"
         want = Image.open(path).convert("RGB")
         diff = ImageChops.difference(want, image).convert("L").point(lambda v: 255 if v > 40 else 0)
         changed = sum(diff.histogram()[255:])
         # A FreeType update may move a few anti-aliased pixels; a layout change moves thousands.
-        assert changed < 0.002 * image.width * image.height, "%s differs in %d pixels" % (path.name, changed)
+        assert changed < 0.002 * image.width * image.height, f"{path.name} differs in {changed} pixels"
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: "%dx%d" % s)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_nothing_overflows_with_the_longest_texts(long_renderer: Renderer, size: tuple[int, int]) -> None:
     for lang in LANGUAGES:
-        for name, screen in all_screens(lang).items():
+        for screen in all_screens(lang).values():
             rendered = long_renderer.render(screen, size)  # raises LayoutOverflow when text would not fit
             assert rendered.image.size == size
             for b in rendered.buttons:
@@ -88,7 +88,7 @@ def test_catalogs_are_complete_nfc_and_compiled(tmp_path: Path) -> None:
     for mo in compile_catalogs(copy):  # refuses a missing translation or a lost {placeholder}
         committed = LOCALE_DIR / mo.relative_to(copy)
         fresh, old = (_messages(p) for p in (mo, committed))
-        assert fresh == old, "%s is stale: python -m kiosk_ui.i18n compile" % committed
+        assert fresh == old, f"{committed} is stale: python -m kiosk_ui.i18n compile"
     texts = Texts()
     for po in LOCALE_DIR.glob("*/LC_MESSAGES/safar.po"):
         text = po.read_text("utf-8")
@@ -109,4 +109,4 @@ def test_fonts_cover_every_character_of_every_translation() -> None:
     for font in (REGULAR, BOLD):
         cmap = TTFont(str(font)).getBestCmap()
         missing = sorted(c for c in chars if c.strip() and ord(c) not in cmap)
-        assert not missing, "%s lacks %s" % (font.name, missing)
+        assert not missing, f"{font.name} lacks {missing}"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from firmware.core.checkdigit import compute
 from firmware.core.mrz import generate
 from host_tools import list_cli
 from host_tools.listbuild.csvinput import ListFileError, read_list
@@ -260,6 +261,18 @@ def test_batch_answers_each_mrz_in_order_without_echoing(bundle: Path) -> None:
                    "400123456", "400999999", "400777777", "400555555", "123456789", "900314", "930505",
                    "930721", "700102", "NOT AN MRZ", "<<"):
         assert secret not in everything, secret
+
+
+def test_batch_names_where_an_impossible_field_is_without_its_value(bundle: Path) -> None:
+    lines = td3("NAZAROV", "UMED", "400777777", "930505")
+    l2 = lines[1][:13] + "931345" + lines[1][19:]  # month 13, day 45, with check digits that agree
+    l2 = l2[:19] + compute(l2[13:19]) + l2[20:43]
+    l2 += compute(l2[0:10] + l2[13:20] + l2[21:43])
+    code, stdout, _ = run_cli("check", str(bundle), "--batch", "--today", "2026-11-23", stdin="\n".join([lines[0], l2]))
+    (answer,) = [json.loads(ln) for ln in stdout.splitlines()]
+    assert "kind" not in answer
+    assert "birth_date (line 2, columns 14-19)" in answer["error"]
+    assert "931345" not in stdout
 
 
 def test_batch_exit_codes(bundle: Path) -> None:

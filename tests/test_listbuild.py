@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from test_list_cli import run_cli
 
 from firmware.banlist import BanList, BundleError, unpack_bundle
 from firmware.core.mrz import generate
 from host_tools.listbuild.bundle import write_bundle
 from host_tools.listbuild.csvinput import ListFileError, read_list
-from test_list_cli import run_cli
 
 LIST_DATE = dt.date(2026, 11, 1)
 TODAY = dt.date(2026, 11, 23)
@@ -90,7 +90,7 @@ def test_unreadable_files_say_where() -> None:
     with pytest.raises(ListFileError, match="byte 6"):
         read_list(b"\xef\xbb\xbfabc\xff\xfe", "x.csv", LIST_DATE)
     with pytest.raises(ListFileError, match="line 1.*birth_date"):
-        read_list("surname,given names\nA,B\n".encode(), "x.csv", LIST_DATE)
+        read_list(b"surname,given names\nA,B\n", "x.csv", LIST_DATE)
 
 
 def _bundle(tmp: Path, text: str = GOOD) -> Path:

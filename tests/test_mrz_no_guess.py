@@ -56,8 +56,8 @@ def test_one_wrong_digit_in_a_tajik_passport_number_is_refused_never_guessed() -
         assert d.checks["document_number"] is False
         assert "document_number: check digit at line 2, column 10 does not match" in d.problems
         assert d.repairs == []
-    assert accepted_wrong == [], "%d of 3000 accepted with a guessed number, e.g. %r" % (
-        len(accepted_wrong), accepted_wrong[:3])
+    assert accepted_wrong == [], (
+        f"{len(accepted_wrong)} of 3000 accepted with a guessed number, e.g. {accepted_wrong[:3]!r}")
 
 
 @st.composite
@@ -95,7 +95,7 @@ def test_a_digit_read_as_another_digit_is_never_accepted_with_wrong_data(
     changed = list(lines)
     changed[line] = changed[line][:pos] + new + changed[line][pos + 1:]
     d = mrz.parse("\n".join(changed), today=TODAY)
-    assert not (d.valid and _read(d) != truth), "line %d col %d %r->%r accepted as %r" % (
-        line + 1, pos + 1, lines[line][pos], new, d.document_number)
+    assert not (d.valid and _read(d) != truth), (
+        f"line {line + 1} col {pos + 1} {lines[line][pos]!r}->{new!r} accepted as {d.document_number!r}")
     # A digit for a digit is of the right type everywhere it can stand: nothing to repair.
     assert d.repairs == []

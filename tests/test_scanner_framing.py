@@ -10,8 +10,20 @@ from hypothesis import strategies as st
 
 from firmware.core import mrz
 from firmware.scanner.framing import (
-    ETX, FRAMINGS, FS, GS, SOH, STX, Frame, FrameDecoder, Reject, decode_all, encode, encode_accessis,
-    encode_plain, encode_rte,
+    ETX,
+    FRAMINGS,
+    FS,
+    GS,
+    SOH,
+    STX,
+    FrameDecoder,
+    Reject,
+    ScannerFrame,
+    decode_all,
+    encode,
+    encode_accessis,
+    encode_plain,
+    encode_rte,
 )
 from host_tools.fake_documents import random_document
 from host_tools.scanner_emulator import frames_with_noise, noise
@@ -31,7 +43,7 @@ def split(data: bytes, rng: random.Random, most: int) -> list[bytes]:
 
 
 def frames(results: list) -> list[tuple[str, str]]:
-    return [(r.text, r.framing) for r in results if isinstance(r, Frame)]
+    return [(r.text, r.framing) for r in results if isinstance(r, ScannerFrame)]
 
 
 def test_every_specimen_in_every_framing() -> None:
@@ -110,7 +122,7 @@ def test_valid_frames_are_all_found_in_noise(seed: int, kind: str) -> None:
 def test_arbitrary_bytes_never_raise(data: bytes) -> None:
     d = FrameDecoder()
     for r in d.feed(data) + d.flush_timeout():
-        assert isinstance(r, (Frame, Reject))
+        assert isinstance(r, (ScannerFrame, Reject))
     assert d.idle
 
 

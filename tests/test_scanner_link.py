@@ -147,7 +147,8 @@ def test_bad_bcc_is_a_read_failure_and_the_kiosk_link_goes_on(scanner: EmulatedS
     assert link.stats()["decoder"]["rejects"] == {"bad BCC": 1}  # type: ignore[index]
 
 
-def test_wrong_check_digit_is_a_read_failure_naming_the_field_not_the_data(scanner: EmulatedScanner, link: ScannerLink) -> None:
+def test_wrong_check_digit_is_a_read_failure_naming_the_field_not_the_data(scanner: EmulatedScanner,
+                                                                           link: ScannerLink) -> None:
     z = list(specimen_lines()[0])
     # Change the birth date's check digit: no single repair explains it.
     z[1] = z[1][:19] + str((int(z[1][19]) + 5) % 10) + z[1][20:]
@@ -185,7 +186,8 @@ def test_resolve_port_globs_like_by_id(tmp_path: Path) -> None:
     assert resolve_port(str(tmp_path / "usb-3M*")) is None
 
 
-def test_logs_hold_no_zone_content(scanner: EmulatedScanner, link: ScannerLink, caplog: pytest.LogCaptureFixture) -> None:
+def test_logs_hold_no_zone_content(scanner: EmulatedScanner, link: ScannerLink,
+                                   caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="safar.scanner")
     doc = random_document(random.Random(3), today=TODAY)
     scanner.send(doc.lines, "plain")
@@ -202,8 +204,9 @@ def test_logs_hold_no_zone_content(scanner: EmulatedScanner, link: ScannerLink, 
 
 def test_emulator_cli_prints_its_pty_and_sends(tmp_path: Path) -> None:
     name = str(tmp_path / "scanner")
-    p = subprocess.Popen([sys.executable, "-m", "firmware.cli", "scanner-emulator", "--link", name, "--framing", "mixed",
-                          "--source", "specimens", "--interval", "0.05", "--wait", "0.5", "--noise", "50"],
+    p = subprocess.Popen([sys.executable, "-m", "firmware.cli", "scanner-emulator", "--link", name,
+                          "--framing", "mixed", "--source", "specimens", "--interval", "0.05", "--wait", "0.5",
+                          "--noise", "50"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert p.stdout is not None

@@ -10,10 +10,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from update_world import DEPLOYMENT, World, make_world
 
 from firmware.update import install, installed, provision
+from firmware.usb import USB_FOLDER
 from host_tools import bundle_cli, keys_cli
-from test_update_world import DEPLOYMENT, World
 
 NOW = dt.date(2026, 11, 23)
 
@@ -48,7 +49,8 @@ def test_keys_are_encrypted_and_need_the_passphrase(ceremony: tuple[Path, Path],
     bundle = W.bundle()
     wrong = tmp_path / "wrong"
     wrong.write_text("nope")
-    code, _, err = run(bundle_cli, "sign", bundle, "--key", keys / "keys/targets-border.pem", "--passphrase-file", wrong)
+    code, _, err = run(bundle_cli, "sign", bundle, "--key", keys / "keys/targets-border.pem",
+                       "--passphrase-file", wrong)
     assert code == 1 and "wrong passphrase" in err
     monkeypatch.setenv("SAFAR_PASSPHRASE", "correct horse battery staple")
     code, out, err = run(bundle_cli, "sign", bundle, "--key", keys / "keys/targets-border.pem", "--root", keys)
@@ -85,7 +87,7 @@ def test_sign_cosign_verify_publish_install(ceremony: tuple[Path, Path], tmp_pat
     code, out, _ = run(bundle_cli, "verify", tmp_path / "usb", "--root", keys / "root.json", "--now", "2028-01-01")
     assert code == 1 and "[expired]" in out
     # a byte changed on the stick
-    f = sorted((tmp_path / "usb" / "SAFAR-LISTS" / "targets").glob("*.gcs"))[0]
+    f = sorted((tmp_path / "usb" / USB_FOLDER / "targets").glob("*.gcs"))[0]
     data = f.read_bytes()
     f.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     code, out, _ = run(bundle_cli, "verify", tmp_path / "usb", "--root", keys / "root.json", "--now", NOW)
@@ -141,7 +143,6 @@ def test_rotation_ceremony_reaches_the_kiosk(ceremony: tuple[Path, Path], tmp_pa
 
 def test_kiosk_update_cli(tmp_path: Path) -> None:
     from firmware.update import cli as update_cli
-    from test_update_world import make_world
 
     w = make_world(tmp_path / "w")
     state = tmp_path / "state"
@@ -159,5 +160,7 @@ def test_kiosk_update_cli(tmp_path: Path) -> None:
     assert code == 0 and "signed by targets-border" in out and "install installed" in out
     code, _, err = run(update_cli, "install", tmp_path / "nowhere", "--state", state)
     assert code == 1 and "refused [missing]" in err
+    code, _, err = run(update_cli, "install", repo, "--state", state, "--config", tmp_path / "no-such.toml")
+    assert code == 2 and "no-such.toml" in err  # a settings file that cannot be read is a usage error
     code, _, err = run(update_cli, "usb", "--state", state, "--root", tmp_path / "nothing")
     assert code == 1 and "no SAFAR-LISTS" in err

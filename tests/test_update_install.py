@@ -11,30 +11,31 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from tuf.api.metadata import Metadata
-
-from firmware.core.fpset import WireHeader
-from firmware.update import UpdateError, audit_entries, install, installed, provision
-from firmware.update.install import CURRENT, LIST, PREVIOUS
-from host_tools import signing
-from host_tools.listbuild.builder import build_wire
-from test_update_world import (  # noqa: F401  (world is a fixture)
+from update_world import (
     CSV,
     DEPLOYMENT,
     LIST_DATE,
     PEOPLE,
-    TODAY,
     World,
     make_world,
     raw_repository,
     rewrite_manifest,
     signed_targets,
-    world,
 )
+
+from firmware.core.fpset import WireHeader
+from firmware.kiosk.lists import InstalledList
+from firmware.update import StateLayout, UpdateError, audit_entries, durable, install, installed, provision
+from firmware.update.errors import EXPIRED, FAILED_VERIFICATION, NO_LIST, NOT_PROVISIONED
+from firmware.update.layout import CURRENT, PREVIOUS, RELEASE_PREFIX, STAGING_PREFIX
+from firmware.usb import USB_FOLDER
+from host_tools import signing
+from host_tools.listbuild.builder import build_wire
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 A, B = 20261101, 20261201
@@ -58,18 +59,31 @@ def state_with_a(world: World, repos: dict[str, Path], tmp_path: Path) -> Path:
     return state
 
 
+def listed(state: Path, link: str) -> Path:
+    """The list directory ``current`` or ``previous`` points at."""
+    lists = StateLayout(state).list_dir
+    return lists / os.readlink(lists / link)
+
+
+def releases(state: Path) -> list[Path]:
+    return [p for p in StateLayout(state).list_dir.iterdir() if p.name.startswith(RELEASE_PREFIX)]
+
+
+def staged(state: Path) -> list[Path]:
+    return [p for p in StateLayout(state).list_dir.iterdir() if p.name.startswith(STAGING_PREFIX)]
+
+
 def fingerprint(state: Path) -> dict[str, object]:
     """Everything an install must not change when it refuses."""
+    layout = StateLayout(state)
     out: dict[str, object] = {}
     for name in (CURRENT, PREVIOUS):
-        link = state / LIST / name
-        if link.is_symlink():
-            target = state / LIST / os.readlink(link)
-            out[name] = (os.readlink(link), {p.relative_to(target).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                                             for p in sorted(target.rglob("*")) if p.is_file()})
-    for rel in ("trust/root.json", "trust/floors.json"):
-        p = state / rel
-        out[rel] = p.read_bytes() if p.exists() else None
+        if (layout.list_dir / name).is_symlink():
+            target = listed(state, name)
+            out[name] = (target.name, {p.relative_to(target).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                                       for p in sorted(target.rglob("*")) if p.is_file()})
+    for path in (layout.trusted_root, layout.floors):
+        out[path.name] = path.read_bytes() if path.exists() else None
     return out
 
 
@@ -83,15 +97,16 @@ def test_install_upgrade_previous_audit_and_floors(world: World, repos: dict[str
     with installed(state, now=NOW, verify_hashes=True) as inst:
         assert inst.list_version == B and inst.list_date == B_DATE and inst.banlist is not None
         assert inst.banlist.match_fields("Қодиров", "Ҷамшед", "TJK", "400123456", "900314", NOW).kind == "strong"
-    assert (state / LIST / os.readlink(state / LIST / PREVIOUS) / "manifest.json").exists()
-    assert json.loads((state / "trust/floors.json").read_text())["list_version"] == B
-    assert sorted(p.name for p in (state / LIST).iterdir() if not p.name.startswith("v")) == [CURRENT, PREVIOUS]
-    assert len([p for p in (state / LIST).iterdir() if p.name.startswith("v")]) == 2
+    layout = StateLayout(state)
+    assert (listed(state, PREVIOUS) / "manifest.json").exists()
+    assert json.loads(layout.floors.read_text())["list_version"] == B
+    assert sorted(p.name for p in layout.list_dir.iterdir() if p not in releases(state)) == [CURRENT, PREVIOUS]
+    assert len(releases(state)) == 2
     assert install(state, repos["B"], now=NOW).action == "unchanged"
     # and a third list drops the oldest directory
     c = world.repo(world.bundle(version=20270101, list_date=dt.date(2027, 1, 1), name="bC"), name="rC")
     assert install(state, c, now=dt.date(2027, 1, 2)).previous_version == B
-    assert len([p for p in (state / LIST).iterdir() if p.name.startswith("v")]) == 2
+    assert len(releases(state)) == 2
     log = audit_entries(state)
     assert [e["result"] for e in log] == ["ok", "installed", "installed", "unchanged", "installed"]
     assert log[2]["from_version"] == A and log[2]["to_version"] == B
@@ -180,12 +195,9 @@ def _tampered_manifest(world: World, repos: dict[str, Path], tmp: Path) -> Path:
     copy = tmp / "r-man"
     shutil.copytree(repos["B"], copy)
     data = (copy / "targets" / "manifest.json").read_bytes()
-    (copy / "targets" / "manifest.json").write_bytes(data.replace(b'"strong_per_traveller": 1e-07', b'"strong_per_traveller": 2e-07'))
+    (copy / "targets" / "manifest.json").write_bytes(data.replace(b'"strong_per_traveller": 1e-07',
+                                                                  b'"strong_per_traveller": 2e-07'))
     return copy
-
-
-def _missing_file(world: World, repos: dict[str, Path], tmp: Path) -> Path:
-    return _modify_target(world, repos, tmp, lambda d: d) if False else _delete_one(repos, tmp)
 
 
 def _delete_one(repos: dict[str, Path], tmp: Path) -> Path:
@@ -231,7 +243,7 @@ def test_every_bad_input_is_refused_and_the_list_kept(case: str, world: World, r
     assert info.value.code == code, str(info.value)
     assert info.value.reason and "Traceback" not in info.value.reason
     assert fingerprint(state_with_a) == before
-    assert not [p for p in (state_with_a / LIST).iterdir() if p.name.startswith("staging-")]
+    assert not staged(state_with_a)
     with installed(state_with_a, now=NOW, verify_hashes=True) as inst:
         assert inst.list_version == A and inst.banlist is not None
     last = audit_entries(state_with_a)[-1]
@@ -251,13 +263,14 @@ def test_a_deployment_mismatch_under_the_same_keys(world: World, state_with_a: P
 
 
 def test_installed_without_trust_or_list(world: World, tmp_path: Path) -> None:
-    assert "no trusted root" in (installed(tmp_path / "nothing").reason or "")
+    nothing = installed(tmp_path / "nothing")
+    assert nothing.code == NOT_PROVISIONED and "no trusted root" in (nothing.reason or "")
     provision(tmp_path / "s", world.root)
     inst = installed(tmp_path / "s")
-    assert inst.banlist is None and inst.reason == "no list installed"
+    assert inst.banlist is None and inst.code == NO_LIST and inst.reason == "no list installed"
     with pytest.raises(UpdateError) as info:
         install(tmp_path / "unprovisioned", tmp_path)
-    assert info.value.code == "not-provisioned"
+    assert info.value.code == NOT_PROVISIONED
 
 
 def test_provision_is_idempotent_and_refuses_another_root(world: World, tmp_path: Path) -> None:
@@ -281,13 +294,17 @@ def test_provision_is_idempotent_and_refuses_another_root(world: World, tmp_path
 def test_expiry_and_the_clock(world: World, repos: dict[str, Path], state_with_a: Path) -> None:
     state = state_with_a
     last_day = installed(state, now=dt.date(2027, 5, 20))
-    assert last_day.banlist is not None
+    assert last_day.banlist is not None and last_day.code is None
     last_day.close()
     after = installed(state, now=dt.date(2027, 5, 21))
-    assert after.banlist is None and after.reason == "the installed list expired on 2027-05-20"
+    assert after.banlist is None and after.code == EXPIRED
+    assert after.reason == "the installed list expired on 2027-05-20"
+    # the kiosk shows the traveller "expired" by the code, with the date
+    status, banlist = InstalledList(state)(dt.date(2027, 5, 21))
+    assert banlist is None and status.reasons == (("list_expired", "2027-05-20"),)
     assert after.list_version == A
     # no RTC: a clock at 1970 is behind the floor; the list date is used and it is reported
-    with installed(state, now=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) as inst:
+    with installed(state, now=dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) as inst:
         assert inst.banlist is not None and inst.clock_behind and inst.today == LIST_DATE
         assert inst.warning and "earlier than the last verified list" in inst.warning
     # install B (list date 2026-12-01): the time floor moves to it for good
@@ -304,9 +321,10 @@ def test_clock_set_back_never_revives_an_expired_list(world: World, tmp_path: Pa
                                     name="b-lateB"), name="r-lateB")
     install(state, newer, now=dt.date(2026, 12, 21))
     # the newest list breaks; the previous one expired before the floor (2026-12-20)
-    (state / LIST / os.readlink(state / LIST / CURRENT) / "manifest.json").write_text("{}")
+    (listed(state, CURRENT) / "manifest.json").write_text("{}")
     inst = installed(state, now=dt.date(2026, 12, 1))
-    assert inst.banlist is None and inst.reason and inst.reason.startswith("the installed list expired on 2026-12-10")
+    assert inst.banlist is None and inst.code == EXPIRED
+    assert inst.reason and inst.reason.startswith("the installed list expired on 2026-12-10")
     assert inst.clock_behind and inst.warning and "failed verification" in inst.warning
 
 
@@ -314,7 +332,7 @@ def test_a_damaged_current_list_falls_back_to_the_previous(world: World, repos: 
                                                            state_with_a: Path) -> None:
     state = state_with_a
     install(state, repos["B"], now=NOW)
-    cur = state / LIST / os.readlink(state / LIST / CURRENT)
+    cur = listed(state, CURRENT)
     victim = sorted(cur.glob("*.fps"))[0]
     data = victim.read_bytes()
     # set one clear bit of the filter body: members stay members, so only the hashes notice
@@ -326,9 +344,13 @@ def test_a_damaged_current_list_falls_back_to_the_previous(world: World, repos: 
     with installed(state, now=NOW, verify_hashes=True) as deep:
         assert deep.list_version == A and deep.banlist is not None
         assert deep.warning and "newest installed list failed verification" in deep.warning
-    (cur / "tuf" / "targets.json").write_bytes(b"{}")
+    StateLayout.stored_metadata(cur, "targets.json").write_bytes(b"{}")
     with installed(state, now=NOW) as inst:
         assert inst.list_version == A
+    # and with the previous one broken too, nothing is usable
+    (listed(state, PREVIOUS) / "manifest.json").write_text("{}")
+    with installed(state, now=NOW) as inst:
+        assert inst.banlist is None and inst.code == FAILED_VERIFICATION
     # a fresh install of B repairs it (same version, the current copy is broken)
     assert install(state, repos["B"], now=NOW).action == "installed"
     with installed(state, now=NOW, verify_hashes=True) as inst:
@@ -350,27 +372,74 @@ def test_usb_layout_and_root_rotation(tmp_path: Path) -> None:
         signing.sign_bundle(bundle, w.signer(s), cosign=i > 0)
     stick = tmp_path / "stick"
     repo = signing.publish(bundle, stick, signing.root_chain(w.keys), w.signer("publish-1"), usb=True)
-    assert repo == stick / "SAFAR-LISTS"
+    assert repo == stick / USB_FOLDER
     r = install(state, stick, now=NOW)
     assert r.root_version == 2 and len(r.signed_by) == 3
-    assert (state / "trust" / "root.json").read_bytes() == signing.root_chain(w.keys)[1]
+    assert StateLayout(state).trusted_root.read_bytes() == signing.root_chain(w.keys)[1]
     with installed(state, now=NOW) as inst:
         assert inst.root_version == 2 and inst.list_version == A
 
 
 # ---------------------------------------------------------------- power cuts
 
-KILL_SCRIPT = """
-import datetime as dt, sys
-from firmware.update import install
-install(sys.argv[1], sys.argv[2], now=dt.date(2026, 12, 5))
+# One interpreter imports firmware.update once, then forks a fresh install per step: a
+# start-up and import per step (~0.5 s) was most of this test's time. The fork is taken
+# before any durable step, so each child counts its steps from 1 like a new process.
+KILLER = """
+import datetime as dt, os, sys, traceback
+from firmware.update import durable, install
+for line in sys.stdin:
+    n, state, repo = line.rstrip("\\n").split("\\t")
+    pid = os.fork()
+    if pid == 0:
+        os.environ[durable.FAULT_ENV] = n
+        try:
+            install(state, repo, now=dt.date(2026, 12, 5))
+        except BaseException:
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+        os._exit(0)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
 """
 
 
-def _install_killed_at(n: int, state: Path, repo: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, SAFAR_FAULT_AT=str(n), PYTHONPATH=str(REPO_ROOT))
-    return subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(state), str(repo)], env=env, cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120)
+class Killer:
+    """Runs ``install`` in a child process that SIGKILLs itself before its N-th durable step."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self._stderr = open(log, "w")
+        env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+        env.pop(durable.FAULT_ENV, None)
+        self.proc = subprocess.Popen([sys.executable, "-c", KILLER], env=env, cwd=REPO_ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+
+    def install_killed_at(self, n: int, state: Path, repo: Path) -> int:
+        """The child's exit code: 0 the install finished, -SIGKILL killed at step ``n``."""
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(f"{n}\t{state}\t{repo}\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        assert answer, self.errors()
+        return int(answer)
+
+    def errors(self) -> str:
+        self._stderr.flush()
+        return self.log.read_text()
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(30)
+        self._stderr.close()
+
+
+@pytest.fixture()
+def killer(tmp_path: Path) -> Iterator[Killer]:
+    k = Killer(tmp_path / "killer.log")
+    yield k
+    k.close()
 
 
 def _rotated(tmp: Path) -> tuple[World, Path, Path]:
@@ -391,7 +460,7 @@ def _rotated(tmp: Path) -> tuple[World, Path, Path]:
 @pytest.mark.slow
 @pytest.mark.parametrize("start", ["empty", "A installed", "A installed, B needs a new root"])
 def test_sigkill_at_every_durable_step_leaves_old_or_new(world: World, repos: dict[str, Path], tmp_path: Path,
-                                                         start: str) -> None:
+                                                         killer: Killer, start: str) -> None:
     base = tmp_path / "base"
     repo_b = repos["B"]
     if start.endswith("new root"):
@@ -410,22 +479,22 @@ def test_sigkill_at_every_durable_step_leaves_old_or_new(world: World, repos: di
         assert n < 200, "the install never finished"
         state = tmp_path / f"s{n}"
         shutil.copytree(base, state, symlinks=True)
-        proc = _install_killed_at(n, state, repo_b)
-        if proc.returncode == 0:
+        code = killer.install_killed_at(n, state, repo_b)
+        if code == 0:
             break
-        assert proc.returncode == -signal.SIGKILL, proc.stderr
+        assert code == -signal.SIGKILL, (n, code, killer.errors())
         with installed(state, now=NOW, verify_hashes=True) as inst:
             assert inst.list_version in (old, B), (n, inst.reason)
             assert (inst.banlist is not None) == (inst.list_version is not None), (n, inst.reason)
             assert inst.warning is None, (n, inst.warning)
             seen[inst.list_version] = seen.get(inst.list_version, 0) + 1
         if start.endswith("new root"):
-            assert (state / "trust" / "root.json").read_bytes() in roots
+            assert StateLayout(state).trusted_root.read_bytes() in roots
         # and the next install (no fault) always completes from there
         assert install(state, repo_b, now=NOW).list_version == B
         with installed(state, now=NOW, verify_hashes=True) as inst:
             assert inst.list_version == B and inst.banlist is not None
-        assert not [p for p in (state / LIST).iterdir() if p.name.startswith("staging-")]
+        assert not staged(state)
         shutil.rmtree(state)
     assert n > 20
     assert seen.get(old, 0) > 10 and seen.get(B, 0) >= 3, seen

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from update_world import World
 
 from firmware.update import UpdateError, audit_entries, installed, provision
 from firmware.update.sources import install_from_usb, poll_http, usb_repositories
+from firmware.usb import USB_FOLDER
 from host_tools import signing
-from test_update_world import World, world  # noqa: F401  (world is a fixture)
 
 NOW = dt.date(2026, 12, 5)
 
@@ -29,7 +30,7 @@ def test_usb_sticks_are_found_and_installed(world: World, tmp_path: Path) -> Non
     a = signing.publish(bundle, root / "media" / "kiosk" / "STICK", chain, pub, usb=True)
     b = signing.publish(bundle, root / "run" / "media" / "kiosk" / "OTHER", chain, pub, usb=True)
     (root / "media" / "EMPTY").mkdir(parents=True)
-    (root / "mnt" / "X" / "SAFAR-LISTS").mkdir(parents=True)  # no metadata: ignored
+    (root / "mnt" / "X" / USB_FOLDER).mkdir(parents=True)  # no metadata: ignored
     assert usb_repositories(root) == [a, b]
     state = tmp_path / "state"
     provision(state, world.root)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 INVALID = "invalid"  # anything wrong with the bundle's bytes or fields
 BOMB = "bomb"  # a set whose header would expand beyond its declared size
 

@@ -114,5 +114,5 @@ def expand(data: bytes, out: Sink, max_size: int) -> tuple[WireHeader, str]:
         write(low.view(np.uint8).reshape(-1, 8)[:, 8 - width:].tobytes())
     write(codes.tobytes())
     if out.tell() != size:  # the layout rule and the writer disagree: a bug, never a bad file
-        raise AssertionError("expanded %d bytes, layout says %d" % (out.tell(), size))
+        raise AssertionError(f"expanded {out.tell()} bytes, layout says {size}")
     return header, digest.hexdigest()

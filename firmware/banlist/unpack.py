@@ -46,8 +46,9 @@ def expand_set(src: Path, dest: Path, entry: SetEntry, manifest: Manifest) -> No
     except FileNotFoundError:
         raise BundleError("set file missing", where) from None
     if actual != entry.compressed_size:
-        raise BundleError(f"file is {actual} bytes, manifest declares {entry.compressed_size} "
-                          f"({'truncated' if actual < entry.compressed_size else 'oversized'})", where, "compressed_size")
+        what = "truncated" if actual < entry.compressed_size else "oversized"
+        raise BundleError(f"file is {actual} bytes, manifest declares {entry.compressed_size} ({what})", where,
+                          "compressed_size")
     data = src.read_bytes()
     if len(data) != entry.compressed_size:
         raise BundleError("file changed size while it was read", where, "compressed_size")

@@ -28,7 +28,3 @@ def compute(text):
             total += v * WEIGHTS[i % 3]
         i += 1
     return str(total % 10)
-
-
-def is_valid(text, digit):
-    return compute(text) == digit

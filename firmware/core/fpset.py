@@ -418,12 +418,10 @@ def _decode_class(data, c, universe):
     q = 0
     prev = -1
     rbit = 0
-    bitpos = 0
     for i in range(len(unary)):
         byte = unary[i]
         for j in range(8):
             bit = (byte >> (7 - j)) & 1
-            bitpos += 1
             if not bit:
                 q += 1
                 continue

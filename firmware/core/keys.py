@@ -14,10 +14,10 @@ budget is set for that worst case (``firmware.core.budget``). See docs/filter-fo
 and docs/name-folding.md. Portable (MicroPython).
 """
 
-from firmware.core.mrz import days_in_month
+from firmware.core.mrz_dates import date_part, days_in_month
+from firmware.core.mrz_layout import DIGITS
 from firmware.core.translit import fold, words
 
-DIGITS = "0123456789"
 UNKNOWN = "<<"
 
 
@@ -35,21 +35,13 @@ def _days(yy, month):
     return days_in_month(2000 + yy, month)
 
 
-def _part(text):
-    if text == UNKNOWN:
-        return None
-    if len(text) == 2 and text[0] in DIGITS and text[1] in DIGITS:
-        return int(text)
-    return -1
-
-
 def compatible_births(birth):
     """Every list-side birth key (YYMMDD, YYMM<< or YY<<<<) that agrees with ``birth``
     wherever both know the part. Empty when the year is unknown or the date impossible:
     such a passport cannot be matched (every list entry has a year)."""
     if len(birth) != 6:
         return []
-    yy, mm, dd = _part(birth[0:2]), _part(birth[2:4]), _part(birth[4:6])
+    yy, mm, dd = date_part(birth[0:2]), date_part(birth[2:4]), date_part(birth[4:6])
     if yy is None or yy < 0 or (mm is not None and not 1 <= mm <= 12) or (dd is not None and not 1 <= dd <= 31):
         return []
     y = birth[0:2]

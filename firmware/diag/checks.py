@@ -11,7 +11,6 @@ when the root is the real "/" and the file-based source is missing.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import glob
 import os
 import shutil
@@ -21,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+from firmware.update.layout import DEFAULT_STATE, StateLayout
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 SEVERITY = {PASS: 0, WARN: 1, FAIL: 2}
 
-DEFAULT_STATE = "/var/lib/safar"
 SCANNER_LINK = "/dev/safar-scanner"   # made by hw/udev/99-safar.rules
 IOBOARD_LINK = "/dev/safar-ioboard"   # made by hw/udev/99-safar.rules
 LIST_CYCLE_DAYS = 183                 # the official list comes every six months
@@ -33,7 +32,7 @@ STORAGE_FAIL_BYTES = 50 * 1024 * 1024    # below this a new list cannot be insta
 STORAGE_WARN_BYTES = 200 * 1024 * 1024
 TEMP_WARN_C = 70.0
 TEMP_FAIL_C = 80.0
-CLOCK_MIN = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)  # earlier than any build: the clock was reset
+CLOCK_MIN = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)  # earlier than any build: the clock was reset
 
 # get_throttled bits (Raspberry Pi firmware)
 THROTTLE_NOW = {0: "under-voltage", 1: "CPU frequency capped", 2: "CPU throttled", 3: "soft temperature limit"}
@@ -43,7 +42,7 @@ Runner = Callable[[Sequence[str]], str | None]
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def run_command(argv: Sequence[str]) -> str | None:
@@ -60,6 +59,7 @@ def run_command(argv: Sequence[str]) -> str | None:
 class DiagContext:
     """Where the checks look: a root for system paths, the kiosk's state, configured ports, a clock.
 
+    The state directory is `state` (a `StateLayout`: its owner says what lives where);
     `run` executes helper commands; it defaults to really running them only when
     `root` is "/", because with a fake root they would describe the wrong machine.
     """
@@ -81,6 +81,7 @@ class DiagContext:
     ) -> None:
         self.root = Path(root)
         self.state_dir = Path(state_dir)
+        self.state = StateLayout(self.state_dir)
         self.scanner_port = scanner_port
         self.fb = fb
         self.ioboard_port = ioboard_port
@@ -101,7 +102,7 @@ class DiagContext:
     def now(self) -> dt.datetime:
         """The clock, as an aware UTC datetime."""
         t = self.clock()
-        return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
+        return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
 class CheckResult:
@@ -140,15 +141,6 @@ def _read(p: Path) -> str | None:
         return None
 
 
-def _parse_iso(text: str) -> dt.datetime | None:
-    """An ISO date or datetime ('Z' accepted) as aware UTC, or None."""
-    try:
-        t = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
-
-
 # -- scanner ------------------------------------------------------------------
 
 def _is_ioboard(ctx: DiagContext, dev: str) -> bool:
@@ -175,6 +167,8 @@ def check_scanner(ctx: DiagContext) -> CheckResult:
     """The MRZ scanner's serial port exists and opens (or is held by the running kiosk)."""
     import serial
 
+    from firmware.ioboard.driver import port_locked
+
     name = "scanner"
     candidates = _scanner_candidates(ctx)
     details: dict[str, Any] = {"candidates": candidates}
@@ -194,13 +188,11 @@ def check_scanner(ctx: DiagContext) -> CheckResult:
         opened = "opens"
         status = PASS
     except serial.SerialException as e:
-        text = str(e)
-        if "lock" in text.lower():
-            opened = "is in use by the kiosk"
-            status = PASS
-        else:
-            details["error"] = text
-            return CheckResult(name, FAIL, f"Scanner port {port} exists but cannot be opened ({text}).", details)
+        if not port_locked(e):
+            details["error"] = str(e)
+            return CheckResult(name, FAIL, f"Scanner port {port} exists but cannot be opened ({e}).", details)
+        opened = "is in use by the kiosk"
+        status = PASS
     details["opened"] = opened
     return CheckResult(name, status, f"Scanner port {port} {opened}.", details)
 
@@ -324,72 +316,12 @@ def _sentence(parts: list[str]) -> str:
 # -- installed list -------------------------------------------------------------
 
 def check_list(ctx: DiagContext) -> CheckResult:
-    """The installed ban list: opens, matches its manifest, passes its self-test, and its dates.
+    """The installed ban list, judged exactly as the kiosk uses it (``firmware.update.installed``).
 
-    With a trusted root in the state directory the list is checked the way the kiosk
-    uses it (``firmware.update.installed``: signatures, deployment, hashes, self-test,
-    expiry against the time floor). Without one, the list is read directly and the
-    report says plainly that its signature was not checked, so its best is a warning.
+    That is signatures under the trusted root, deployment, every file's sha256, the canary
+    self-test and expiry against the time floor; then its false-alarm bounds against this
+    kiosk's limits and its age against the list cycle. A list the kiosk would not use fails.
     """
-    from firmware.banlist import BanList, BundleError
-
-    name = "list"
-    if (ctx.state_dir / "trust" / "root.json").exists():
-        return _check_signed_list(ctx)
-    directory = ctx.state_dir / "list" / "current"
-    details: dict[str, Any] = {"directory": str(directory), "signature": "unknown"}
-    if not directory.is_dir():
-        return CheckResult(name, FAIL, f"No list installed ({directory} is missing): the kiosk cannot check "
-                           "travellers until a signed list is flashed.", details)
-    try:
-        banlist = BanList.open(directory, verify_hashes=True)
-    except BundleError as e:
-        details["error"] = str(e)
-        return CheckResult(name, FAIL, f"The installed list is damaged ({e}): flash the list again.", details)
-    except OSError as e:
-        details["error"] = str(e)
-        return CheckResult(name, FAIL, f"The installed list cannot be read ({e}): check the storage.", details)
-    with banlist:
-        manifest = banlist.manifest
-        problems = banlist.self_test()
-        budget = _budget(banlist, ctx, details)
-    details.update(manifest.summary())
-    details["sets"] = len(manifest.sets)
-    if problems:
-        details["self_test"] = problems
-        return CheckResult(name, FAIL, f"The installed list fails its self-test ({'; '.join(problems)}): "
-                           "flash the list again.", details)
-    if budget is not None:
-        return CheckResult(name, FAIL, f"The installed list is not used: {budget}.", details)
-    today = ctx.now().date()
-    age_days = (today - manifest.list_date).days
-    details["age_days"] = age_days
-    label = f"List version {manifest.list_version} of {manifest.list_date.isoformat()}"
-    until = manifest.valid_until.isoformat()
-    unsigned = " Its signature was not checked (signature verification is not installed on this kiosk)."
-    if age_days < 0:
-        return CheckResult(name, FAIL, f"{label} is dated in the future: the kiosk clock is wrong or the list "
-                           "is bad; check the clock first." + unsigned, details)
-    if today > manifest.valid_until:
-        return CheckResult(name, FAIL, f"{label} expired on {until}: install the current list." + unsigned,
-                           details)
-    if age_days > LIST_CYCLE_DAYS:
-        return CheckResult(name, WARN, f"{label} is {age_days} days old, past the six-month cycle; a newer list "
-                           f"should exist (valid until {until})." + unsigned, details)
-    return CheckResult(name, WARN, f"{label}, {age_days} days old, valid until {until}, "
-                       f"{manifest.records} records, self-test passed." + unsigned, details)
-
-
-def _budget(banlist: Any, ctx: DiagContext, details: dict[str, Any]) -> str | None:
-    """The list's per-traveller false-alarm bounds into ``details``; the reason the kiosk
-    refuses the list when they exceed its limits."""
-    details["false_alarm_per_traveller"] = banlist.false_alarm_bounds()
-    details["false_alarm_limits"] = {"strong": ctx.false_alarm_limits[0], "possible": ctx.false_alarm_limits[1]}
-    problem: str | None = banlist.budget_problem(*ctx.false_alarm_limits)
-    return problem
-
-
-def _check_signed_list(ctx: DiagContext) -> CheckResult:
     from firmware.update import installed
 
     name = "list"
@@ -401,39 +333,41 @@ def _check_signed_list(ctx: DiagContext) -> CheckResult:
                                    "valid_until": inst.valid_until.isoformat() if inst.valid_until else None,
                                    "deployment": inst.deployment, "root_version": inst.root_version}
         if inst.banlist is None:
-            return CheckResult(name, FAIL, "No usable list: %s. Install a current signed list." % inst.reason, details)
+            return CheckResult(name, FAIL, f"No usable list: {inst.reason}. Install a current signed list.", details)
         records = inst.banlist.manifest.records
+        details["records"] = records
         budget = _budget(inst.banlist, ctx, details)
     if budget is not None:
-        return CheckResult(name, FAIL, "The installed list is not used: %s." % budget, details)
+        return CheckResult(name, FAIL, f"The installed list is not used: {budget}.", details)
     assert inst.list_date is not None and inst.valid_until is not None
     age_days = (now.date() - inst.list_date).days
     details["age_days"] = age_days
-    label = "List version %s of %s, signed by %s" % (inst.list_version, inst.list_date.isoformat(), ", ".join(inst.signed_by))
+    until = inst.valid_until.isoformat()
+    label = f"List version {inst.list_version} of {inst.list_date.isoformat()}, signed by {', '.join(inst.signed_by)}"
     if inst.warning:
-        return CheckResult(name, WARN, "%s: %s" % (label, inst.warning), details)
+        return CheckResult(name, WARN, f"{label}: {inst.warning}", details)
     if age_days > LIST_CYCLE_DAYS:
-        return CheckResult(name, WARN, "%s, is %d days old, past the six-month cycle; a newer list should exist "
-                           "(valid until %s)." % (label, age_days, inst.valid_until.isoformat()), details)
-    return CheckResult(name, PASS, "%s, %d days old, valid until %s, %d records, self-test passed."
-                       % (label, age_days, inst.valid_until.isoformat(), records), details)
+        return CheckResult(name, WARN, f"{label}, is {age_days} days old, past the six-month cycle; a newer list "
+                           f"should exist (valid until {until}).", details)
+    return CheckResult(name, PASS, f"{label}, {age_days} days old, valid until {until}, {records} records, "
+                       "self-test passed.", details)
+
+
+def _budget(banlist: Any, ctx: DiagContext, details: dict[str, Any]) -> str | None:
+    """The list's per-traveller false-alarm bounds into ``details``; the reason the kiosk
+    refuses the list when they exceed its limits."""
+    details["false_alarm_per_traveller"] = banlist.false_alarm_bounds()
+    details["false_alarm_limits"] = {"strong": ctx.false_alarm_limits[0], "possible": ctx.false_alarm_limits[1]}
+    problem: str | None = banlist.budget_problem(*ctx.false_alarm_limits)
+    return problem
 
 
 # -- clock ----------------------------------------------------------------------
 
-def parse_time_floor(text: str) -> dt.datetime | None:
-    """The time floor file's instant: an ISO 8601 date/datetime or Unix seconds (first token), or None."""
-    token = text.strip().split()[0] if text.strip() else ""
-    if token.isdigit():
-        try:
-            return dt.datetime.fromtimestamp(int(token), dt.timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-    return _parse_iso(token)
-
-
 def check_clock(ctx: DiagContext) -> CheckResult:
     """The clock is synchronised, or at least not behind the last time the kiosk trusted."""
+    from firmware.update import UpdateError, read_floors
+
     name = "clock"
     now = ctx.now()
     details: dict[str, Any] = {"now": now.isoformat(timespec="seconds")}
@@ -449,29 +383,29 @@ def check_clock(ctx: DiagContext) -> CheckResult:
             details["ntp_source"] = "timedatectl"
     details["ntp_synchronized"] = synced
 
-    floor_path = ctx.state_dir / "trust" / "floors.json"  # written by firmware.update
-    floor_text = _read(floor_path)
-    if floor_text is not None:
-        try:
-            floor_text = str(json.loads(floor_text)["time_floor"])
-        except (ValueError, KeyError, TypeError):
-            pass
+    floor: dt.datetime | None = None
+    unreadable: str | None = None
+    try:
+        recorded = read_floors(ctx.state_dir).time_floor  # raised by every install (firmware.update)
+    except UpdateError as e:
+        unreadable = e.reason
+    except OSError as e:
+        unreadable = e.strerror or type(e).__name__
     else:
-        floor_path = ctx.state_dir / "time-floor"
-        floor_text = _read(floor_path)
-    floor = parse_time_floor(floor_text) if floor_text is not None else None
+        floor = recorded if recorded >= CLOCK_MIN else None  # before the first install: the epoch, nothing known
     details["floor"] = floor.isoformat() if floor else None
-    if floor_text is not None and floor is None:
-        details["floor_error"] = f"unreadable: {floor_text[:40]!r}"
+    if unreadable is not None:
+        details["floor_error"] = unreadable
     if now < CLOCK_MIN:
         return CheckResult(name, FAIL, f"The clock says {now:%Y-%m-%d}, before this software existed: set the "
                            "date (no RTC battery, or no network time).", details)
     if floor is not None and now < floor:
         return CheckResult(name, FAIL, f"The clock ({now:%Y-%m-%d %H:%M} UTC) is behind the last trusted time "
                            f"({floor:%Y-%m-%d %H:%M} UTC): set the date; list expiry cannot be judged.", details)
-    if floor_text is not None and floor is None:
-        return CheckResult(name, WARN, f"The time floor file {floor_path} is unreadable, so a clock set back "
-                           "cannot be detected; it is rewritten at the next list install.", details)
+    if unreadable is not None:
+        return CheckResult(name, WARN, f"The time floor in {ctx.state.floors} is unreadable ({unreadable}), so a "
+                           "clock set back cannot be detected; the kiosk neither uses nor installs a list until "
+                           "it is readable.", details)
     if synced:
         return CheckResult(name, PASS, f"Clock synchronised by NTP: {now:%Y-%m-%d %H:%M} UTC.", details)
     basis = "not behind the last trusted time" if floor else "no trusted time recorded yet"
@@ -620,7 +554,8 @@ def check_ioboard(ctx: DiagContext) -> CheckResult:
                            "and that its firmware is installed.", details)
     details.update(status)
     wdt = status.get("wdt", 0)
-    text = f"I/O board on {port} answers; Pi watchdog {'armed (%d s)' % wdt if wdt else 'disarmed'}"
+    armed = f"armed ({wdt} s)" if wdt else "disarmed"
+    text = f"I/O board on {port} answers; Pi watchdog {armed}"
     if status.get("resets"):
         text += f"; it has reset the Pi {status['resets']} times since it powered up"
     if status.get("tamper"):

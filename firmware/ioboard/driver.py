@@ -17,15 +17,23 @@ Lines that fail their checksum or are noise are dropped and counted
 
 from __future__ import annotations
 
+import errno
 import time
 from typing import Any
 
 import serial
 
-from firmware.ioboard.protocol import LED_MODES, LEDS, Decoder, ProtocolError, encode, parse_status
+from firmware.ioboard.protocol import LED_MODES, LEDS, BoardProtocolError, Decoder, encode, parse_status
 
 DEFAULT_PORT = "/dev/safar-ioboard"
 BAUD = 115200  # the Pico's USB-CDC ignores it; it matters only for a UART link
+
+
+def port_locked(error: serial.SerialException) -> bool:
+    """Whether opening a port failed because another process holds its exclusive lock.
+
+    pyserial reports a failed ``flock`` as a SerialException carrying flock's errno."""
+    return error.errno in (errno.EAGAIN, errno.EWOULDBLOCK)
 
 
 class IOBoardError(Exception):
@@ -81,7 +89,7 @@ class IOBoard:
             try:
                 serial_port = serial.Serial(port, BAUD, timeout=0.05, exclusive=exclusive)
             except serial.SerialException as e:
-                if "lock" in str(e).lower():
+                if port_locked(e):
                     raise PortBusy(f"the I/O board port {port} is in use by another program (the kiosk?)",
                                    "busy") from None
                 raise
@@ -143,7 +151,7 @@ class IOBoard:
         reply = self._command(["STATUS"])
         try:
             return parse_status(reply)
-        except ProtocolError as e:
+        except BoardProtocolError as e:
             raise IOBoardError(f"malformed STATUS reply from the I/O board on {self.port}", e.reason) from None
 
     def events(self) -> list[BoardEvent]:

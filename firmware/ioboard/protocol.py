@@ -1,7 +1,8 @@
 """Line protocol between the Pi and the I/O board over USB-CDC.
 
 Portable: runs unmodified on CPython and MicroPython (no typing, dataclasses,
-enum; annotations are plain builtins, which MicroPython parses and ignores).
+enum, f-string ``=``; annotations are plain builtins, which MicroPython parses
+and ignores).
 
 Wire format, one message per line::
 
@@ -26,7 +27,7 @@ Pi -> board::
                                      (errors: lines the board rejected since power-up)
 
 Any malformed line -> ``ERR <reason>`` (reasons are single tokens, see
-`ProtocolError`).  Board -> Pi, unsolicited::
+`BoardProtocolError`).  Board -> Pi, unsolicited::
 
     EVT TAMPER <0|1>
     EVT PRESENCE <0|1>
@@ -52,7 +53,7 @@ DEBOUNCE_MS = 50
 HEARTBEAT_MS = 5000
 
 
-class ProtocolError(Exception):
+class BoardProtocolError(Exception):
     """A line that cannot be accepted; `reason` is one token, sent back as ``ERR reason``."""
 
     def __init__(self, reason: str) -> None:
@@ -81,14 +82,14 @@ def _valid_field(field: str) -> bool:
 def encode(fields: list) -> bytes:
     """One wire line (with checksum and newline) from a list of str fields."""
     if not fields:
-        raise ProtocolError("empty")
+        raise BoardProtocolError("empty")
     for f in fields:
         if not isinstance(f, str) or not _valid_field(f):
-            raise ProtocolError("bad-field")
+            raise BoardProtocolError("bad-field")
     payload = " ".join(fields).encode()
     if len(payload) + 5 > MAX_LINE:
-        raise ProtocolError("too-long")
-    return payload + (" *%02X\n" % checksum(payload)).encode()
+        raise BoardProtocolError("too-long")
+    return payload + f" *{checksum(payload):02X}\n".encode()
 
 
 def _hex_value(b: int) -> int:
@@ -104,7 +105,7 @@ def _hex_value(b: int) -> int:
 def decode(line) -> list:
     """The list of str fields of one line (bytes or str, newline optional).
 
-    Raises ProtocolError with reason ``empty``, ``too-long``, ``bad-char``,
+    Raises BoardProtocolError with reason ``empty``, ``too-long``, ``bad-char``,
     ``no-checksum`` or ``bad-checksum``.
     """
     if isinstance(line, str):
@@ -113,27 +114,27 @@ def decode(line) -> list:
     while line and line[-1] in (10, 13):
         line = line[:-1]
     if not line:
-        raise ProtocolError("empty")
+        raise BoardProtocolError("empty")
     if len(line) > MAX_LINE:
-        raise ProtocolError("too-long")
+        raise BoardProtocolError("too-long")
     for b in line:
         if b < 0x20 or b > 0x7E:
-            raise ProtocolError("bad-char")
+            raise BoardProtocolError("bad-char")
     n = len(line)
     if n < 5 or line[n - 4] != 0x20 or line[n - 3] != 0x2A:
-        raise ProtocolError("no-checksum")
+        raise BoardProtocolError("no-checksum")
     hi = _hex_value(line[n - 2])
     lo = _hex_value(line[n - 1])
     if hi < 0 or lo < 0:
-        raise ProtocolError("no-checksum")
+        raise BoardProtocolError("no-checksum")
     payload = line[: n - 4]
     if checksum(payload) != hi * 16 + lo:
-        raise ProtocolError("bad-checksum")
+        raise BoardProtocolError("bad-checksum")
     text = payload.decode()
     fields = text.split(" ")
     for f in fields:
         if not _valid_field(f):
-            raise ProtocolError("bad-field")
+            raise BoardProtocolError("bad-field")
     return fields
 
 
@@ -215,7 +216,7 @@ class Decoder:
         for line in self.reader.feed(data):
             try:
                 out.append(decode(line))
-            except ProtocolError as e:
+            except BoardProtocolError as e:
                 self._bad[e.reason] = self._bad.get(e.reason, 0) + 1
         return out
 
@@ -241,16 +242,16 @@ class Decoder:
 def parse_status(fields: list) -> dict:
     """``STATUS k=v ...`` fields -> dict of str -> int (all values are integers)."""
     if not fields or fields[0] != "STATUS":
-        raise ProtocolError("not-status")
+        raise BoardProtocolError("not-status")
     out = {}
     for f in fields[1:]:
         k, sep, v = f.partition("=")
         if not sep or not k:
-            raise ProtocolError("bad-field")
+            raise BoardProtocolError("bad-field")
         try:
             out[k] = int(v)
         except ValueError:
-            raise ProtocolError("bad-field")
+            raise BoardProtocolError("bad-field") from None
     return out
 
 
@@ -299,7 +300,7 @@ class BoardState:
         """Reply wire lines (bytes) for one received line; never raises on bad input."""
         try:
             fields = decode(line)
-        except ProtocolError as e:
+        except BoardProtocolError as e:
             self.errors += 1
             return [encode(["ERR", e.reason])]
         replies = self.handle(fields, now_ms)
@@ -356,8 +357,8 @@ class BoardState:
         return [["ERR", "unknown-command"]]
 
     def status_fields(self) -> list:
-        return ["STATUS", "tamper=%d" % self.tamper, "presence=%d" % self.presence,
-                "wdt=%d" % self.wdt_s, "resets=%d" % self.resets, "errors=%d" % self.errors]
+        return ["STATUS", f"tamper={self.tamper}", f"presence={self.presence}",
+                f"wdt={self.wdt_s}", f"resets={self.resets}", f"errors={self.errors}"]
 
     def heartbeat(self, now_ms: int) -> list:
         """``EVT HB <uptime-s>`` field lists due at `now_ms` (at most one; none if not due)."""
@@ -415,10 +416,3 @@ class BoardState:
             self.resets += 1
             return True
         return False
-
-    def wdt_remaining_ms(self, now_ms: int) -> int:
-        """Milliseconds until the Pi is reset, or -1 when disarmed."""
-        if not self.wdt_s:
-            return -1
-        left = self.wdt_s * 1000 - (now_ms - self._last_kick_ms)
-        return left if left > 0 else 0

@@ -1,2 +1,3 @@
-"""The kiosk: state machine (``state``), what to show (``screen``), deployment
-settings (``config``), the loop that drives them (``loop``) and ``service`` (``safar kiosk``)."""
+"""The kiosk: state machine (``state``), what to show (``screen``: the only part
+``kiosk_ui`` may import), deployment settings (``config``), the loop that drives
+them (``loop``) and ``service`` (``safar kiosk``, which wires in ``kiosk_ui``)."""

@@ -9,6 +9,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+from firmware.kiosk.screen import Branding, Contact
+from firmware.kiosk.technician import parse_pin_hash
+from firmware.scanner.link import PortSettings
+from firmware.update.layout import StateLayout
+
 LANGUAGES = ("tg", "ru", "uz", "en")
 EXAMPLE = """\
 # Safar kiosk settings (see docs/kiosk.md)
@@ -38,29 +44,21 @@ settings = "9600,8N1"                  # 9600,7E1 for readers set to 7 data bits
 [display]
 backend = "framebuffer"                # or "png" (previews)
 device = "/dev/fb0"
-output = "/var/lib/safar/screens"      # png backend only
+output = "@SCREENS@"      # png backend only
 size = [800, 480]                      # png backend only
 
 [input]
 devices = []                           # evdev devices: touch panel, keypad (/dev/input/by-path/...)
-"""
+""".replace("@SCREENS@", str(StateLayout().screens))
 
 
 class ConfigError(Exception):
     """``file``: the config file; ``key``: the setting (dotted path); ``line`` when known."""
 
     def __init__(self, file: str, key: str | None, reason: str, line: int | None = None) -> None:
-        where = file + (":%d" % line if line else "") + (": %s" % key if key else "")
-        super().__init__("%s: %s" % (where, reason))
+        where = file + (f":{line}" if line else "") + (f": {key}" if key else "")
+        super().__init__(f"{where}: {reason}")
         self.file, self.key, self.reason, self.line = file, key, reason, line
-
-
-class Contact:
-    __slots__ = ("name", "phone")
-
-    def __init__(self, name: dict[str, str], phone: str) -> None:
-        self.name = name
-        self.phone = phone
 
 
 class KioskConfig:
@@ -68,7 +66,8 @@ class KioskConfig:
         self.file = file
         d = dict(data)
 
-        def take(key: str, kind: type, default: Any = ..., section: dict[str, Any] | None = None, prefix: str = "") -> Any:
+        def take(key: str, kind: type, default: Any = ..., section: dict[str, Any] | None = None,
+                 prefix: str = "") -> Any:
             src = d if section is None else section
             if key not in src:
                 if default is ...:
@@ -76,37 +75,39 @@ class KioskConfig:
                 return default
             value = src.pop(key)
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise ConfigError(file, prefix + key, "must be %s, got %r" % (kind.__name__, value))
+                raise ConfigError(file, prefix + key, f"must be {kind.__name__}, got {value!r}")
             return value
 
         self.deployment: str = take("deployment", str)
         self.languages: tuple[str, ...] = tuple(take("languages", list, list(LANGUAGES)))
         for lang in self.languages:
             if lang not in LANGUAGES:
-                raise ConfigError(file, "languages", "unknown language %r (known: %s)" % (lang, ", ".join(LANGUAGES)))
+                raise ConfigError(file, "languages", f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
         if not self.languages:
             raise ConfigError(file, "languages", "at least one language is needed")
         self.default_language: str = take("default_language", str, self.languages[0])
         if self.default_language not in self.languages:
-            raise ConfigError(file, "default_language", "%r is not among languages %s" % (self.default_language, list(self.languages)))
+            raise ConfigError(file, "default_language",
+                              f"{self.default_language!r} is not among languages {list(self.languages)}")
         self.result_seconds: int = take("result_seconds", int, 20)
         if not 3 <= self.result_seconds <= 300:
-            raise ConfigError(file, "result_seconds", "must be between 3 and 300, got %d" % self.result_seconds)
+            raise ConfigError(file, "result_seconds", f"must be between 3 and 300, got {self.result_seconds}")
         self.official_link: str = take("official_link", str)
         if not self.official_link.startswith(("https://", "http://")) or len(self.official_link) > 200:
             raise ConfigError(file, "official_link", "must be an http(s) address of at most 200 characters")
         self.hotline: str = take("hotline", str)
         self.contacts: list[Contact] = []
         for i, c in enumerate(take("contacts", list, [])):
-            prefix = "contacts[%d]." % i
+            prefix = f"contacts[{i}]."
             if not isinstance(c, dict):
-                raise ConfigError(file, "contacts[%d]" % i, "must be a table with name and phone")
+                raise ConfigError(file, f"contacts[{i}]", "must be a table with name and phone")
             c = dict(c)
             phone = take("phone", str, section=c, prefix=prefix)
             name = take("name", dict, section=c, prefix=prefix)
             for lang in self.languages:
                 if not isinstance(name.get(lang), str) or not name[lang].strip():
-                    raise ConfigError(file, prefix + "name." + lang, "missing: every enabled language needs the contact's name")
+                    raise ConfigError(file, prefix + "name." + lang,
+                                      "missing: every enabled language needs the contact's name")
             if c:
                 raise ConfigError(file, prefix + sorted(c)[0], "unknown setting")
             self.contacts.append(Contact({k: str(v) for k, v in name.items()}, phone))
@@ -114,24 +115,22 @@ class KioskConfig:
         if self.service_key_sha256 is not None:
             key = self.service_key_sha256.lower()
             if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
-                raise ConfigError(file, "service_key_sha256", "must be the 64 hex digits of sha256sum SAFAR-SERVICE.key")
+                raise ConfigError(file, "service_key_sha256",
+                                  "must be the 64 hex digits of sha256sum SAFAR-SERVICE.key")
             self.service_key_sha256 = key
         self.service_pin: str | None = take("service_pin", str, None)
         if self.service_pin is not None:
-            from firmware.kiosk.technician import parse_pin_hash
-
             try:
                 parse_pin_hash(self.service_pin)
             except ValueError as e:
-                raise ConfigError(file, "service_pin", str(e))
-        from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
-
+                raise ConfigError(file, "service_pin", str(e)) from None
         matching = dict(take("matching", dict, {}))
         limits = []
         for key, default in (("max_false_strong", DEFAULT_STRONG), ("max_false_possible", DEFAULT_POSSIBLE)):
             value = take(key, float, default, matching, "matching.")
             if not 0 < value <= 1e-3:
-                raise ConfigError(file, "matching." + key, "must be a probability above 0 and at most 0.001, got %r" % value)
+                raise ConfigError(file, "matching." + key,
+                                  f"must be a probability above 0 and at most 0.001, got {value!r}")
             limits.append(value)
         if matching:
             raise ConfigError(file, "matching." + sorted(matching)[0], "unknown setting")
@@ -139,47 +138,51 @@ class KioskConfig:
         scanner = dict(take("scanner", dict, {}))
         self.scanner_port: str = take("port", str, "/dev/safar-scanner", scanner, "scanner.")
         self.scanner_settings: str = take("settings", str, "9600,8N1", scanner, "scanner.")
-        from firmware.scanner.link import PortSettings
-
         try:
             PortSettings.parse(self.scanner_settings)
         except ValueError as e:
-            raise ConfigError(file, "scanner.settings", str(e))
+            raise ConfigError(file, "scanner.settings", str(e)) from None
         if scanner:
             raise ConfigError(file, "scanner." + sorted(scanner)[0], "unknown setting")
         display = dict(take("display", dict, {}))
         self.display_backend: str = take("backend", str, "framebuffer", display, "display.")
         if self.display_backend not in ("framebuffer", "png"):
-            raise ConfigError(file, "display.backend", "must be framebuffer or png, got %r" % self.display_backend)
+            raise ConfigError(file, "display.backend", f"must be framebuffer or png, got {self.display_backend!r}")
         self.display_device: str = take("device", str, "/dev/fb0", display, "display.")
-        self.display_output: str = take("output", str, "/var/lib/safar/screens", display, "display.")
+        self.display_output: str = take("output", str, str(StateLayout().screens), display, "display.")
         size = take("size", list, [800, 480], display, "display.")
         if len(size) != 2 or not all(isinstance(v, int) and 240 <= v <= 4096 for v in size):
-            raise ConfigError(file, "display.size", "must be [width, height] in pixels, got %r" % (size,))
+            raise ConfigError(file, "display.size", f"must be [width, height] in pixels, got {size!r}")
         self.display_size: tuple[int, int] = (size[0], size[1])
         if display:
             raise ConfigError(file, "display." + sorted(display)[0], "unknown setting")
         inputs = dict(take("input", dict, {}))
         devices = take("devices", list, [], inputs, "input.")
         if not all(isinstance(v, str) and v.startswith("/") for v in devices):
-            raise ConfigError(file, "input.devices", "must be a list of device paths such as /dev/input/by-path/...-event")
+            raise ConfigError(file, "input.devices",
+                              "must be a list of device paths such as /dev/input/by-path/...-event")
         self.input_devices: list[str] = devices
         if inputs:
             raise ConfigError(file, "input." + sorted(inputs)[0], "unknown setting")
         if d:
             raise ConfigError(file, sorted(d)[0], "unknown setting")
 
+    @property
+    def branding(self) -> Branding:
+        """What the screens show of this deployment (all ``kiosk_ui`` gets of the config)."""
+        return Branding(self.languages, tuple(self.contacts), self.hotline, self.official_link)
+
     @classmethod
-    def load(cls, path: str | Path) -> "KioskConfig":
+    def load(cls, path: str | Path) -> KioskConfig:
         path = Path(path)
         try:
             raw = path.read_bytes()
         except OSError as e:
-            raise ConfigError(str(path), None, "cannot read: %s" % (e.strerror or e))
+            raise ConfigError(str(path), None, f"cannot read: {e.strerror or e}") from None
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as e:
-            raise ConfigError(str(path), None, "not UTF-8 at byte %d" % e.start)
+            raise ConfigError(str(path), None, f"not UTF-8 at byte {e.start}") from None
         except tomllib.TOMLDecodeError as e:
             line = None
             msg = str(e)
@@ -188,11 +191,11 @@ class KioskConfig:
                     line = int(msg.split("(at line ")[1].split(",")[0])
                 except ValueError:
                     pass
-            raise ConfigError(str(path), None, "not valid TOML: %s" % msg, line)
+            raise ConfigError(str(path), None, f"not valid TOML: {msg}", line) from None
         return cls(data, str(path))
 
     @classmethod
-    def example(cls) -> "KioskConfig":
+    def example(cls) -> KioskConfig:
         return cls(tomllib.loads(EXAMPLE), "<example>")
 
 
@@ -200,7 +203,5 @@ def limits_from(path: str | Path | None) -> tuple[float, float]:
     """The false-alarm limits of the kiosk settings at ``path`` (the built-in ones without a
     file): what ``safar update``, ``safar serviceport`` and ``safar diag`` judge a list by."""
     if path is None:
-        from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
-
         return (DEFAULT_STRONG, DEFAULT_POSSIBLE)
     return KioskConfig.load(path).false_alarm_limits

@@ -29,19 +29,26 @@ class InstalledList:
         self.limits = limits
 
     def __call__(self, today: dt.date) -> tuple[ListStatus, Any]:
+        # imported when first asked: firmware.update brings python-tuf and numpy
         from firmware.update import installed
+        from firmware.update.errors import BUDGET, EXPIRED
 
-        now = dt.datetime.combine(today, dt.time(12, 0), tzinfo=dt.timezone.utc)
+        now = dt.datetime.combine(today, dt.time(12, 0), tzinfo=dt.UTC)
         current = installed(self.state_dir, now=now)
         list_date, valid_until = _iso(current.list_date), _iso(current.valid_until)
+        code = current.code
         if current.banlist is not None:
             problem = current.banlist.budget_problem(*self.limits)
             if problem is None:
                 return ListStatus(True, list_date, valid_until), current.banlist
             log.warning("installed list not used: %s", problem)
             current.close()
-            return ListStatus(False, list_date, valid_until, (("list_budget", None),)), None
-        reason = current.reason or "no list installed"
-        if "expired" in reason and valid_until:
-            return ListStatus(False, list_date, valid_until, (("list_expired", valid_until[:10]),)), None
-        return ListStatus(False, list_date, valid_until, (("no_list", None),)), None
+            code = BUDGET
+        # the traveller's out-of-service reason, by code
+        if code == EXPIRED and valid_until:
+            reason: tuple[str, str | None] = ("list_expired", valid_until[:10])
+        elif code == BUDGET:
+            reason = ("list_budget", None)
+        else:
+            reason = ("no_list", None)
+        return ListStatus(False, list_date, valid_until, (reason,)), None

@@ -1,6 +1,7 @@
 """The kiosk's imperative shell: scanner events, input, the list and the clock in;
-frames out. Each part is passed in, so tests and the demo run this same loop with
-a pty scanner, a PNG display and a temp state directory.
+frames out. Each part is passed in (``service.py`` wires the real ones), so tests
+and the demo run this same loop with a pty or stand-in scanner, a PNG display and
+a temp state directory.
 
 Privacy: a scanned document is matched and reduced to (match kind, ban end year,
 nationality, passport validity) inside ``_on_document``; the document object is
@@ -12,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from firmware.kiosk.config import KioskConfig
-from firmware.kiosk.screen import Screen
+from firmware.kiosk.screen import DONE, ENTER, PIN_OK, SERVICE_REQUEST, Button, Screen
 from firmware.kiosk.state import KioskState, ListStatus
+from firmware.kiosk.technician import check_pin
 from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
 
 log = logging.getLogger("safar.kiosk")
@@ -86,7 +89,7 @@ class Kiosk:
         self.banlist: Any = None
         self._list_checked = -1e9
         self._shown: Screen | None = None
-        self._buttons: list[Any] = []
+        self._buttons: list[Button] = []
         self.frames = 0
         self.scans = 0
 
@@ -111,35 +114,53 @@ class Kiosk:
             self.state.reading(self.clock())
         if self.inputs is not None and self.translator is not None:
             self.translator.current_language = self.state.lang
-            for action in self.translator.feed(self.inputs.read(), self._buttons):
-                self.press(action)
+            for key in self.translator.feed(self.inputs.read(), self._buttons):
+                self.press(key)
         if self.technician is not None and self.clock() - self._technician_checked >= TECHNICIAN_POLL_SECONDS:
             self._technician_checked = self.clock()
             present = self.technician.present()
             if present and not self.state.service:
                 log.warning("service mode: technician key inserted")
-                self.press("service")
+                self.enter_service()
             elif not present and self.state.service:
                 log.warning("service mode ended: technician key removed")
-                self.press("service_exit")
+                self.leave_service()
         self.state.tick(self.clock())
         self.draw()
 
-    def press(self, action: str) -> None:
-        if action == "enter":
-            action = "pin:ok" if self.state.kind == "pin_entry" else "done"
-        if action == "service_request" and not self.config.service_pin:
+    def press(self, key: str) -> None:
+        """A key pressed on the touch screen or the front buttons (``firmware.kiosk.screen``)."""
+        if key == ENTER:
+            key = PIN_OK if self.state.kind == "pin_entry" else DONE
+        if key == SERVICE_REQUEST and not self.config.service_pin:
             return  # no PIN configured: the sequence means nothing
-        if action == "pin:ok":
-            from firmware.kiosk.technician import check_pin
-
-            good = bool(self.config.service_pin) and check_pin(self.state.pin, self.config.service_pin or "")
-            log.warning("service PIN %s", "accepted" if good else "refused")
-            action = "pin_good" if good else "pin_bad"
-        if action in ("service", "pin_good") and self.checks is not None:
-            self.state.set_checks(self.checks())
-        self.state.press(action, self.clock())
+        if key == PIN_OK:
+            self._check_pin()
+        else:
+            self.state.press(key, self.clock())
         self.draw()
+
+    def enter_service(self) -> None:
+        """A technician's key was inserted (or the demo asks): the service screen, checks run now."""
+        self._run_checks()
+        self.state.enter_service(self.clock())
+        self.draw()
+
+    def leave_service(self) -> None:
+        self.state.leave_service(self.clock())
+        self.draw()
+
+    def _check_pin(self) -> None:
+        stored = self.config.service_pin
+        good = bool(stored) and check_pin(self.state.pin, stored or "")
+        log.warning("service PIN %s", "accepted" if good else "refused")
+        if good:
+            self._run_checks()
+        self.state.pin_checked(good, self.clock())
+
+    def _run_checks(self) -> None:
+        if self.checks is not None:
+            self.state.set_checks(self.checks())
 
     def draw(self) -> None:
         screen = self.state.screen()

@@ -3,28 +3,39 @@
 Reads the deployment config, opens the scanner, the display and the installed
 list, and runs the loop until SIGTERM. Logs go to stderr (the journal) and hold
 events and counts only.
+
+This is the composition root: the one place that hands the config's ``Branding``
+to the renderer and wires the link, display and input into the loop; ``kiosk_ui``
+itself never sees the config.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from firmware.kiosk.config import ConfigError, KioskConfig
+from firmware.cliutil import command_parser, run_cli
+from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
 from firmware.kiosk.systemd import Notifier
-from firmware.kiosk.technician import TechnicianKey
+from firmware.kiosk.technician import TechnicianKey, hash_pin
 from firmware.scanner.link import PortSettings, ScannerLink
+from firmware.update.layout import DEFAULT_STATE
+
+DEFAULT_CONFIG = Path("/etc/safar/kiosk.toml")
 
 
 def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
           size: tuple[int, int] | None = None) -> tuple[Kiosk, Any]:
+    # Pillow, segno and numpy only once the kiosk runs, not for --hash-pin or --help.
     from kiosk_ui.display import FramebufferDisplay, PngDisplay
+    from kiosk_ui.input import EvdevInput, EventTranslator
     from kiosk_ui.render import Renderer
 
     display: Any
@@ -36,12 +47,10 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
     technician = TechnicianKey(config.service_key_sha256) if config.service_key_sha256 else None
     inputs = translator = None
     if config.input_devices:
-        from kiosk_ui.input import EvdevInput, EventTranslator
-
         inputs = EvdevInput(config.input_devices)
         translator = EventTranslator(config.languages, display.size, inputs.touch_range())
-    kiosk = Kiosk(config, link, InstalledList(state_dir, config.false_alarm_limits), display, Renderer(config), display.size,
-                  inputs=inputs, translator=translator,
+    kiosk = Kiosk(config, link, InstalledList(state_dir, config.false_alarm_limits), display,
+                  Renderer(config.branding), display.size, inputs=inputs, translator=translator,
                   checks=lambda: service_checks(state_dir, config.scanner_port, config.false_alarm_limits),
                   technician=technician)
     return kiosk, display
@@ -51,50 +60,50 @@ def service_checks(state_dir: Path, port: str, false_alarm_limits: tuple[float, 
                    ) -> tuple[tuple[str, str, str], ...]:
     """The diagnostics for the service screen: (name, status, sentence), the list judged
     by the kiosk's own false-alarm limits."""
-    from firmware.diag import run_all
+    from firmware.diag import run_all  # the diagnostics only when a technician asks
 
     return tuple((r.name, r.status, r.message) for r in run_all(state_dir=str(state_dir), scanner_port=port,
                                                                 false_alarm_limits=false_alarm_limits))
 
 
-def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="safar kiosk", description="Run the kiosk (under systemd on the device).")
-    p.add_argument("--config", default="/etc/safar/kiosk.toml", help="deployment settings (default /etc/safar/kiosk.toml)")
-    p.add_argument("--state", default="/var/lib/safar", help="state directory (default /var/lib/safar)")
+def parser() -> argparse.ArgumentParser:
+    p = command_parser("safar kiosk", "Run the kiosk (under systemd on the device).", doc="docs/kiosk.md")
+    p.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+                   help=f"deployment settings (default {DEFAULT_CONFIG})")
+    p.add_argument("--state", type=Path, default=DEFAULT_STATE, help=f"state directory (default {DEFAULT_STATE})")
     p.add_argument("--png", type=Path, help="write frames as PNG files here instead of the framebuffer")
     p.add_argument("--example-config", action="store_true", help="print an example config and exit")
-    p.add_argument("--hash-pin", action="store_true", help="read a service PIN (4-8 digits) and print its service_pin line")
-    a = p.parse_args(argv)
-    if a.hash_pin:
-        import getpass
+    p.add_argument("--hash-pin", action="store_true",
+                   help="read a service PIN (4-8 digits) and print its service_pin line")
+    return p
 
-        from firmware.kiosk.technician import hash_pin
 
-        pin = getpass.getpass("service PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
-        try:
-            print('service_pin = "%s"' % hash_pin(pin))
-        except ValueError as e:
-            print("safar kiosk: %s" % e, file=sys.stderr)
-            return 2
-        return 0
-    if a.example_config:
-        from firmware.kiosk.config import EXAMPLE
+def _hash_pin() -> int:
+    pin = getpass.getpass("service PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    try:
+        line = f'service_pin = "{hash_pin(pin)}"'
+    except ValueError as e:
+        print(f"safar kiosk: {e}", file=sys.stderr)
+        return 2
+    print(line)
+    return 0
 
+
+def _run(args: argparse.Namespace) -> int:
+    if args.hash_pin:
+        return _hash_pin()
+    if args.example_config:
         sys.stdout.write(EXAMPLE)
         return 0
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    try:
-        config = KioskConfig.load(a.config)
-    except ConfigError as e:
-        print("safar kiosk: %s" % e, file=sys.stderr)
-        return 1
-    kiosk, display = build(config, Path(a.state), a.png)
+    config = KioskConfig.load(args.config)
+    kiosk, display = build(config, args.state, args.png)
     notifier = Notifier()
-    stop = []
+    stop: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     kiosk.refresh_list()
     kiosk.step(0.0)
-    notifier.ready("showing %s" % kiosk.state.kind)
+    notifier.ready(f"showing {kiosk.state.kind}")
     try:
         while not stop:
             kiosk.step(0.1)
@@ -105,3 +114,7 @@ def main(argv: list[str]) -> int:
     kiosk.link.close()
     display.close()
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return run_cli(parser(), _run, argv, errors=(ConfigError,))

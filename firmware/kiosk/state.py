@@ -9,7 +9,7 @@ document itself never enters the state.
 
 from __future__ import annotations
 
-from firmware.kiosk.screen import RESULT_KINDS, Screen
+from firmware.kiosk.screen import DIGIT_KEY, DONE, LANG_KEY, PIN_BACK, RESULT_KINDS, SERVICE_REQUEST, Screen
 
 READING_SECONDS = 3.0  # bytes arrived but no zone yet: back to idle after this
 PIN_MAX_DIGITS = 8
@@ -65,9 +65,10 @@ class KioskState:
             self._clear()
             self._go("reading", now)
 
-    def scanned(self, kind: str, ban_end: str | None, nationality: str, passport: tuple[str, str] | None, now: float) -> None:
+    def scanned(self, kind: str, ban_end: str | None, nationality: str, passport: tuple[str, str] | None,
+                now: float) -> None:
         """A zone was read and matched (``kind``: none, possible, strong)."""
-        if self._in_service() or not self._operational() or self.kind == "pin_entry":
+        if self.service or not self._operational() or self.kind == "pin_entry":
             return
         self.failures = 0
         self.lang = _language_for(nationality, self.languages, self.default_language)
@@ -75,58 +76,73 @@ class KioskState:
         self._go({"none": "no_record", "possible": "possible", "strong": "strong"}[kind], now)
 
     def read_failed(self, now: float) -> None:
-        if self._in_service() or not self._operational() or self.kind == "pin_entry":
+        if self.service or not self._operational() or self.kind == "pin_entry":
             return
         self._clear()
         self.failures += 1
         self._go("read_failed", now)
 
-    def press(self, action: str, now: float) -> None:
-        if action.startswith("lang:") and action[5:] in self.languages:
-            self.lang = action[5:]
+    def press(self, key: str, now: float) -> None:
+        """A key the traveller or technician pressed (``firmware.kiosk.screen``'s keys; "enter"
+        and "pin:ok" are the loop's to resolve: checking a PIN needs the config)."""
+        if key.startswith(LANG_KEY) and key[len(LANG_KEY):] in self.languages:
+            self.lang = key[len(LANG_KEY):]
             self.since = now  # a traveller reading in another language gets the full time again
-        elif action == "done" and self.kind in RESULT_KINDS + ("read_failed",):
+        elif key == DONE and self.kind in RESULT_KINDS + ("read_failed",):
             self._clear()
             if self.kind in RESULT_KINDS:
                 self.failures = 0
             self.lang = self.default_language  # the next traveller starts afresh
             self._go("idle", now)
             self._settle(now)
-        elif action == "service_request" and not self.service:
+        elif key == SERVICE_REQUEST and not self.service:
             # A technician's button sequence: ask for the PIN (no screen change while locked out).
             if now < self.locked_until:
                 return
             self.pin, self.pin_note = "", None
             self._clear()
             self._go("pin_entry", now)
-        elif self.kind == "pin_entry" and action.startswith("digit:") and action[6:].isdigit():
+        elif self.kind == "pin_entry" and key.startswith(DIGIT_KEY) and key[len(DIGIT_KEY):].isdigit():
             if now >= self.locked_until and len(self.pin) < PIN_MAX_DIGITS:
-                self.pin += action[6:7]
+                self.pin += key[len(DIGIT_KEY)]
             self.since = now
-        elif self.kind == "pin_entry" and action == "pin:back":
+        elif self.kind == "pin_entry" and key == PIN_BACK:
             self.pin = self.pin[:-1]
             self.since = now
-        elif self.kind == "pin_entry" and action == "pin_bad":
-            self.pin = ""
-            self.pin_failures += 1
-            self.since = now
-            if self.pin_failures >= PIN_ATTEMPTS:
-                # Stay on the PIN screen saying so; it times out to idle as usual.
-                self.pin_failures = 0
-                self.locked_until = now + PIN_LOCKOUT_SECONDS
-                self.pin_note = "locked"
-            else:
-                self.pin_note = "wrong_pin"
-        elif self.kind == "pin_entry" and action == "done":
+        elif self.kind == "pin_entry" and key == DONE:
             self.pin = ""
             self._go("idle", now)
             self._settle(now)
-        elif action == "service" or (self.kind == "pin_entry" and action == "pin_good" and now >= self.locked_until):
-            self.pin, self.pin_failures = "", 0
-            self.service = True
-            self._clear()
-            self._go("service", now)
-        elif action == "service_exit" and self.service:
+
+    def pin_checked(self, good: bool, now: float) -> None:
+        """The verdict on the PIN typed so far: service mode, or a refusal (a lockout after
+        ``PIN_ATTEMPTS`` in a row)."""
+        if self.kind != "pin_entry":
+            return
+        if good:
+            if now >= self.locked_until:
+                self.enter_service(now)
+            return
+        self.pin = ""
+        self.pin_failures += 1
+        self.since = now
+        if self.pin_failures >= PIN_ATTEMPTS:
+            # Stay on the PIN screen saying so; it times out to idle as usual.
+            self.pin_failures = 0
+            self.locked_until = now + PIN_LOCKOUT_SECONDS
+            self.pin_note = "locked"
+        else:
+            self.pin_note = "wrong_pin"
+
+    def enter_service(self, now: float) -> None:
+        """Service mode, from any screen: a technician's key, or a PIN found good."""
+        self.pin, self.pin_failures = "", 0
+        self.service = True
+        self._clear()
+        self._go("service", now)
+
+    def leave_service(self, now: float) -> None:
+        if self.service:
             self.service = False
             self._go("idle", now)
             self._settle(now)
@@ -163,13 +179,10 @@ class KioskState:
             return Screen("service", self.lang, checks=self.checks)
         if self.kind == "pin_entry":
             note = ((self.pin_note, None),) if self.pin_note else ()
-            return Screen("pin_entry", self.lang, failures=len(self.pin), reasons=note)
+            return Screen("pin_entry", self.lang, digits_typed=len(self.pin), reasons=note)
         return Screen(self.kind, self.lang, list_date=self.list.list_date, valid_until=self.list.valid_until)
 
     # -- machinery -------------------------------------------------------------------
-
-    def _in_service(self) -> bool:
-        return self.service
 
     def _operational(self) -> bool:
         return self.list.usable and self.scanner_ok

@@ -46,7 +46,7 @@ def hash_pin(pin: str, salt: bytes | None = None, iterations: int = PIN_ITERATIO
         raise ValueError("a service PIN is 4 to 8 digits")
     salt = salt if salt is not None else os.urandom(16)
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
-    return "pbkdf2_sha256$%d$%s$%s" % (iterations, salt.hex(), digest.hex())
+    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
 
 
 def parse_pin_hash(text: str) -> tuple[int, bytes, bytes]:
@@ -56,7 +56,8 @@ def parse_pin_hash(text: str) -> tuple[int, bytes, bytes]:
             raise ValueError
         iterations, salt, digest = int(parts[1]), bytes.fromhex(parts[2]), bytes.fromhex(parts[3])
     except ValueError:
-        raise ValueError("must look like pbkdf2_sha256$ITERATIONS$SALT$HASH (make one with: safar kiosk --hash-pin)")
+        raise ValueError("must look like pbkdf2_sha256$ITERATIONS$SALT$HASH (make one with: safar kiosk --hash-pin)"
+                         ) from None
     if iterations < 10_000 or len(salt) < 8 or len(digest) != 32:
         raise ValueError("too weak or malformed: at least 10000 iterations, an 8-byte salt and a SHA-256 hash")
     return iterations, salt, digest

@@ -7,7 +7,7 @@ into a log or a traceback.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 
 class DocumentRead:
@@ -21,7 +21,7 @@ class DocumentRead:
 
     def __repr__(self) -> str:
         fmt = getattr(self.document, "format", None)
-        return "DocumentRead(format=%s, framing=%s)" % (fmt, self.framing)
+        return f"DocumentRead(format={fmt}, framing={self.framing})"
 
 
 class ReadFailed:
@@ -34,7 +34,7 @@ class ReadFailed:
         self.framing = framing
 
     def __repr__(self) -> str:
-        return "ReadFailed(reason=%r, framing=%s)" % (self.reason, self.framing)
+        return f"ReadFailed(reason={self.reason!r}, framing={self.framing})"
 
 
 class ScannerUnavailable:
@@ -46,7 +46,7 @@ class ScannerUnavailable:
         self.detail = detail
 
     def __repr__(self) -> str:
-        return "ScannerUnavailable(detail=%r)" % (self.detail,)
+        return f"ScannerUnavailable(detail={self.detail!r})"
 
 
 class ScannerAvailable:
@@ -58,7 +58,7 @@ class ScannerAvailable:
         self.port = port
 
     def __repr__(self) -> str:
-        return "ScannerAvailable(port=%r)" % (self.port,)
+        return f"ScannerAvailable(port={self.port!r})"
 
 
-Event = Union[DocumentRead, ReadFailed, ScannerUnavailable, ScannerAvailable]
+Event = DocumentRead | ReadFailed | ScannerUnavailable | ScannerAvailable

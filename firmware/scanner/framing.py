@@ -47,7 +47,7 @@ Robustness rules (why: the serial line is the kiosk's only untrusted input):
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence, Union
+from collections.abc import Iterable, Sequence
 
 SOH = 0x01
 STX = 0x02
@@ -56,11 +56,11 @@ LF = 0x0A
 CR = 0x0D
 FS = 0x1C
 GS = 0x1D
-PAD = 0x5F  # '_'
+PAD = b"_"  # RTE line padding
 
 MRZ_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 _MRZ = frozenset(MRZ_CHARS)
-_RTE_BODY = frozenset(MRZ_CHARS + b"_\r")
+_RTE_BODY = frozenset(MRZ_CHARS + PAD + b"\r")
 MAX_FRAME = 512
 MAX_LINE = 44
 # line width -> number of lines of a zone of that width
@@ -71,7 +71,7 @@ FRAMINGS = ("plain", "accessis", "rte")
 _PLAIN, _ACCESSIS, _RTE, _SKIP = range(4)
 
 
-class Frame:
+class ScannerFrame:
     """A frame's MRZ text (lines joined by newlines) and the framing it came in."""
 
     __slots__ = ("text", "framing")
@@ -82,10 +82,10 @@ class Frame:
 
     def __repr__(self) -> str:
         # No content: the text is personal data.
-        return "Frame(%s, %d chars)" % (self.framing, len(self.text))
+        return f"ScannerFrame({self.framing}, {len(self.text)} chars)"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Frame) and (self.text, self.framing) == (other.text, other.framing)
+        return isinstance(other, ScannerFrame) and (self.text, self.framing) == (other.text, other.framing)
 
     def __hash__(self) -> int:
         return hash((self.text, self.framing))
@@ -101,7 +101,7 @@ class Reject:
         self.framing = framing
 
     def __repr__(self) -> str:
-        return "Reject(%r, %s)" % (self.reason, self.framing)
+        return f"Reject({self.reason!r}, {self.framing})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Reject) and (self.reason, self.framing) == (other.reason, other.framing)
@@ -110,7 +110,7 @@ class Reject:
         return hash((self.reason, self.framing))
 
 
-Result = Union[Frame, Reject]
+Result = ScannerFrame | Reject
 
 
 # --- encoders -------------------------------------------------------------------
@@ -146,7 +146,9 @@ def encode_rte(mrz: str | Sequence[str], flag: int = 0x00, pad: bool = True, bcc
     if len(lines) > 3:
         raise ValueError("an RTE frame carries at most 3 lines")
     lines = [""] * (3 - len(lines)) + lines
-    body = b"".join((line.ljust(RTE_WIDTH, "_") if pad and line else line).encode("ascii") + b"\r" for line in lines)
+    padding = PAD.decode("ascii")
+    body = b"".join((line.ljust(RTE_WIDTH, padding) if pad and line else line).encode("ascii") + b"\r"
+                    for line in lines)
     counted = b"OU" + bytes([STX, flag & 0xFF]) + body + bytes([ETX])
     n = len(counted) + length_delta
     length = bytes([n & 0xFF, (n >> 8) & 0x3F])
@@ -161,14 +163,14 @@ def encode(mrz: str | Sequence[str], framing: str) -> bytes:
         return encode_accessis(mrz)
     if framing == "rte":
         return encode_rte(mrz)
-    raise ValueError("unknown framing %r (use one of %s)" % (framing, ", ".join(FRAMINGS)))
+    raise ValueError(f"unknown framing {framing!r} (use one of {', '.join(FRAMINGS)})")
 
 
 # --- decoder --------------------------------------------------------------------
 
 
 class FrameDecoder:
-    """Incremental decoder: ``feed(bytes) -> [Frame | Reject]``, never raises on input.
+    """Incremental decoder: ``feed(bytes) -> [ScannerFrame | Reject]``, never raises on input.
 
     Memory is bounded: one candidate frame of at most ``max_frame`` bytes, or up to
     three plain lines of at most 44 characters plus the line being read.
@@ -258,7 +260,7 @@ class FrameDecoder:
 
     def _emit(self, out: list[Result], text: str, framing: str) -> None:
         self.frames[framing] += 1
-        out.append(Frame(text, framing))
+        out.append(ScannerFrame(text, framing))
 
     def _abandon(self) -> bytes:
         """The candidate was a false start: its first byte is garbage; returns the
@@ -470,8 +472,8 @@ class FrameDecoder:
         if len(parts) != 4 or parts[3]:
             self._reject(out, "malformed frame", "rte")
             return "rejected"
-        lines = [p.strip(b"_") for p in parts[:3]]
-        if any(b"_" in x for x in lines):
+        lines = [p.strip(PAD) for p in parts[:3]]
+        if any(PAD in x for x in lines):
             self._reject(out, "malformed frame", "rte")
             return "rejected"
         lines = [x for x in lines if x]

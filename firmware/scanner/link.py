@@ -14,13 +14,13 @@ import logging
 import os
 import select
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import serial
 
 from firmware.core import mrz
 from firmware.scanner.events import DocumentRead, Event, ReadFailed, ScannerAvailable, ScannerUnavailable
-from firmware.scanner.framing import Frame, FrameDecoder
+from firmware.scanner.framing import FrameDecoder, ScannerFrame
 
 log = logging.getLogger("safar.scanner")
 
@@ -35,29 +35,29 @@ class PortSettings:
 
     def __init__(self, baudrate: int = 9600, bytesize: int = 8, parity: str = "N", stopbits: int = 1) -> None:
         if baudrate <= 0:
-            raise ValueError("baud rate must be positive, got %d" % baudrate)
+            raise ValueError(f"baud rate must be positive, got {baudrate}")
         if bytesize not in (7, 8):
-            raise ValueError("data bits must be 7 or 8, got %d" % bytesize)
+            raise ValueError(f"data bits must be 7 or 8, got {bytesize}")
         if parity not in _PARITY:
-            raise ValueError("parity must be N, E or O, got %r" % parity)
+            raise ValueError(f"parity must be N, E or O, got {parity!r}")
         if stopbits not in (1, 2):
-            raise ValueError("stop bits must be 1 or 2, got %d" % stopbits)
+            raise ValueError(f"stop bits must be 1 or 2, got {stopbits}")
         self.baudrate = baudrate
         self.bytesize = bytesize
         self.parity = parity
         self.stopbits = stopbits
 
     @classmethod
-    def parse(cls, text: str) -> "PortSettings":
+    def parse(cls, text: str) -> PortSettings:
         """``BAUD[,DPS]`` such as ``9600``, ``9600,8N1``, ``115200,7E1``."""
         baud, _, frame = text.strip().upper().partition(",")
         frame = frame or "8N1"
         if not baud.isdigit() or len(frame) != 3 or not frame[0].isdigit() or not frame[2].isdigit():
-            raise ValueError("port settings %r: expected BAUD[,DPS] such as 9600,8N1 or 9600,7E1" % text)
+            raise ValueError(f"port settings {text!r}: expected BAUD[,DPS] such as 9600,8N1 or 9600,7E1")
         return cls(int(baud), int(frame[0]), frame[1], int(frame[2]))
 
     def __str__(self) -> str:
-        return "%d,%d%s%d" % (self.baudrate, self.bytesize, self.parity, self.stopbits)
+        return f"{self.baudrate},{self.bytesize}{self.parity}{self.stopbits}"
 
     def serial_kwargs(self) -> dict[str, object]:
         """These settings as ``serial.Serial`` keyword arguments."""
@@ -104,7 +104,6 @@ class ScannerLink:
         self._delay = backoff[0]
         self._last_byte = 0.0
         self._reported_down = False
-        self._ever_opened = False
         self.last_frame_time: float | None = None
         self.documents = 0
         self.read_failures = 0
@@ -145,7 +144,8 @@ class ScannerLink:
             if data:
                 self._last_byte = now
                 self._handle(self.decoder.feed(data), events)
-            elif self._serial is not None and not self.decoder.idle and now - self._last_byte >= self.inter_byte_timeout:
+            elif (self._serial is not None and not self.decoder.idle
+                  and now - self._last_byte >= self.inter_byte_timeout):
                 self._handle(self.decoder.flush_timeout(), events)
             if events or now >= deadline:
                 return events
@@ -159,7 +159,7 @@ class ScannerLink:
             self._serial = None
         self.decoder.reset()
 
-    def __enter__(self) -> "ScannerLink":
+    def __enter__(self) -> ScannerLink:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -194,7 +194,6 @@ class ScannerLink:
                 self._device = device
                 self._delay = self.backoff[0]
                 self._reported_down = False
-                self._ever_opened = True
                 self.decoder.reset()
                 log.info("scanner port %s open (%s, %s)", self.port, device, self.settings)
                 events.append(ScannerAvailable(self.port))
@@ -205,7 +204,7 @@ class ScannerLink:
             self._reported_down = True
             self.outages += 1
             log.warning("scanner port %s unavailable: %s", self.port, problem)
-            events.append(ScannerUnavailable("%s: %s" % (self.port, problem)))
+            events.append(ScannerUnavailable(f"{self.port}: {problem}"))
 
     def _lost(self, e: BaseException, events: list[Event]) -> None:
         log.warning("scanner port %s lost: %s", self.port, _describe(e))
@@ -214,7 +213,7 @@ class ScannerLink:
         self.outages += 1
         self._delay = self.backoff[0]
         self._next_open = self._clock() + self._delay
-        events.append(ScannerUnavailable("%s: disconnected (%s)" % (self.port, _describe(e))))
+        events.append(ScannerUnavailable(f"{self.port}: disconnected ({_describe(e)})"))
 
     def _read(self, wait: float, events: list[Event]) -> bytes:
         s = self._serial
@@ -228,8 +227,7 @@ class ScannerLink:
                 # Readable but empty: the device went away (pyserial's own reading).
                 raise serial.SerialException("device reports readiness to read but returned no data")
         except (OSError, serial.SerialException) as e:
-            if isinstance(e, OSError) and e.errno == errno.EINTR:
-                return b""
+            # (EINTR never arrives here: PEP 475 retries select and read.)
             self._lost(e, events)
             return b""
         if self.settings.bytesize == 7:
@@ -241,20 +239,20 @@ class ScannerLink:
     def _handle(self, results: list, events: list[Event]) -> None:
         for r in results:
             self.last_frame_time = time.time()
-            if isinstance(r, Frame):
+            if isinstance(r, ScannerFrame):
                 events.append(self._document(r))
             else:
                 self.read_failures += 1
                 log.info("scanner frame rejected (%s): %s", r.framing, r.reason)
                 events.append(ReadFailed("frame rejected: " + r.reason, r.framing))
 
-    def _document(self, frame: Frame) -> Event:
+    def _document(self, frame: ScannerFrame) -> Event:
         today = self._today() if self._today is not None else None
         try:
             doc = mrz.parse(frame.text, today=today)
         except mrz.MRZError as e:
             self.read_failures += 1
-            where = " (line %s)" % e.line if e.line else ""
+            where = f" (line {e.line})" if e.line else ""
             log.info("scanner zone unreadable (%s)%s", frame.framing, where)
             return ReadFailed("unreadable zone" + where, frame.framing)
         if not doc.valid:
@@ -272,5 +270,5 @@ def _describe(e: BaseException) -> str:
     """An exception as a short sentence, with its errno name when there is one."""
     no = getattr(e, "errno", None)
     if isinstance(no, int) and no in errno.errorcode:
-        return "%s (%s)" % (os.strerror(no), errno.errorcode[no])
+        return f"{os.strerror(no)} ({errno.errorcode[no]})"
     return str(e) or type(e).__name__

@@ -30,12 +30,14 @@ NAMES = {HELLO: "HELLO", INFO: "INFO", BEGIN: "BEGIN", READY: "READY", DATA: "DA
 _DATA_HEAD = struct.Struct("<HQ")
 
 
-class ProtocolError(Exception):
+class ServicePortError(Exception):
     """A well-formed frame with content that breaks the protocol."""
 
 
 @dataclass(frozen=True)
-class Frame:
+class ServiceFrame:
+    """One checked frame: its type (``HELLO`` ... ``ERROR``) and payload."""
+
     type: int
     payload: bytes
 
@@ -43,9 +45,9 @@ class Frame:
         try:
             value = json.loads(self.payload.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            raise ProtocolError(f"{NAMES.get(self.type, self.type)} payload is not JSON") from None
+            raise ServicePortError(f"{NAMES.get(self.type, self.type)} payload is not JSON") from None
         if not isinstance(value, dict):
-            raise ProtocolError(f"{NAMES.get(self.type, self.type)} payload is not a JSON object")
+            raise ServicePortError(f"{NAMES.get(self.type, self.type)} payload is not a JSON object")
         return value
 
 
@@ -67,39 +69,35 @@ def pack_data(name: str, offset: int, data: bytes) -> bytes:
 
 def unpack_data(payload: bytes) -> tuple[str, int, bytes]:
     if len(payload) < _DATA_HEAD.size:
-        raise ProtocolError("DATA frame too short")
+        raise ServicePortError("DATA frame too short")
     n, offset = _DATA_HEAD.unpack_from(payload)
     start = _DATA_HEAD.size
     if len(payload) < start + n:
-        raise ProtocolError("DATA frame name runs past the frame")
+        raise ServicePortError("DATA frame name runs past the frame")
     try:
         name = payload[start:start + n].decode("utf-8")
     except UnicodeDecodeError:
-        raise ProtocolError("DATA file name is not UTF-8") from None
+        raise ServicePortError("DATA file name is not UTF-8") from None
     return name, offset, payload[start + n:]
 
 
 class Decoder:
-    """Feed bytes, get whole frames; garbage is skipped and counted, memory stays bounded."""
+    """Feed bytes, get whole frames; garbage is skipped, bad frames counted, memory stays bounded."""
 
     def __init__(self) -> None:
         self._buf = bytearray()
-        self.skipped = 0
         self.bad_frames = 0
 
-    def feed(self, data: bytes) -> list[Frame]:
+    def feed(self, data: bytes) -> list[ServiceFrame]:
         self._buf += data
-        frames: list[Frame] = []
+        frames: list[ServiceFrame] = []
         while True:
             i = self._buf.find(MAGIC)
             if i < 0:
                 keep = len(MAGIC) - 1  # a MAGIC may be split across reads
-                drop = max(0, len(self._buf) - keep)
-                self.skipped += drop
-                del self._buf[:drop]
+                del self._buf[:max(0, len(self._buf) - keep)]
                 return frames
             if i:
-                self.skipped += i
                 del self._buf[:i]
             if len(self._buf) < HEADER.size:
                 return frames
@@ -116,9 +114,8 @@ class Decoder:
                 self._resync()
                 continue
             del self._buf[:end]
-            frames.append(Frame(ftype, payload))
+            frames.append(ServiceFrame(ftype, payload))
 
     def _resync(self) -> None:
         self.bad_frames += 1
-        self.skipped += 1
         del self._buf[:1]

@@ -23,16 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from firmware.cliutil import command_parser, run_cli
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.serviceport import protocol as p
 from firmware.serviceport.transport import Transport
-from firmware.update.errors import UpdateError
-from firmware.update.install import DEFAULT_STATE, install, installed
+from firmware.update import UpdateError, install, installed
+from firmware.update.cli import add_limits_argument, add_state_argument
+from firmware.update.layout import StateLayout
 
 NAME_RE = re.compile(r"^(metadata|targets)/[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
 MAX_FILES = 256
 MAX_TOTAL = 2 << 30
-INCOMING = "incoming"
 
 
 @dataclass
@@ -75,7 +76,7 @@ class ServicePort:
                  false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE)) -> None:
         self.transport = transport
         self.false_alarm_limits = false_alarm_limits
-        self.state = Path(state_dir)
+        self.layout = StateLayout(state_dir)
         self.now = now
         self.max_total = max_total
         self.decoder = p.Decoder()
@@ -97,7 +98,7 @@ class ServicePort:
 
     # -- frames
 
-    def handle(self, frame: p.Frame) -> list[bytes]:
+    def handle(self, frame: p.ServiceFrame) -> list[bytes]:
         try:
             if frame.type == p.HELLO:
                 return [p.encode_json(p.INFO, self._info())]
@@ -107,12 +108,12 @@ class ServicePort:
                 return [p.encode_json(p.ACK, self._data(*p.unpack_data(frame.payload)))]
             if frame.type == p.COMMIT:
                 return [p.encode_json(p.RESULT, self._commit())]
-            raise p.ProtocolError(f"unexpected {p.NAMES.get(frame.type, frame.type)} frame")
-        except p.ProtocolError as e:
+            raise p.ServicePortError(f"unexpected {p.NAMES.get(frame.type, frame.type)} frame")
+        except p.ServicePortError as e:
             return [p.encode_json(p.ERROR, {"reason": str(e)})]
 
     def _info(self) -> dict[str, Any]:
-        with installed(self.state, self.now()) as inst:
+        with installed(self.layout.root, self.now()) as inst:
             return {"protocol": 1, "chunk": p.CHUNK, "deployment": inst.deployment,
                     "list_version": inst.list_version, "root_version": inst.root_version,
                     "ok": inst.banlist is not None, "reason": inst.reason}
@@ -120,28 +121,28 @@ class ServicePort:
     def _begin(self, msg: dict[str, Any]) -> dict[str, Any]:
         files = msg.get("files")
         if not isinstance(files, list) or not 0 < len(files) <= MAX_FILES:
-            raise p.ProtocolError(f"BEGIN needs 1 to {MAX_FILES} files")
+            raise p.ServicePortError(f"BEGIN needs 1 to {MAX_FILES} files")
         clean: list[tuple[str, int, str]] = []
         for f in files:
             if not isinstance(f, dict):
-                raise p.ProtocolError("BEGIN: a file entry is not an object")
+                raise p.ServicePortError("BEGIN: a file entry is not an object")
             name, length, sha = f.get("name"), f.get("length"), f.get("sha256")
             if not isinstance(name, str) or not NAME_RE.match(name):
-                raise p.ProtocolError(f"BEGIN: file name {name!r} not allowed")
+                raise p.ServicePortError(f"BEGIN: file name {name!r} not allowed")
             if not isinstance(length, int) or isinstance(length, bool) or length < 0:
-                raise p.ProtocolError(f"BEGIN: bad length for {name}")
+                raise p.ServicePortError(f"BEGIN: bad length for {name}")
             if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
-                raise p.ProtocolError(f"BEGIN: bad sha256 for {name}")
+                raise p.ServicePortError(f"BEGIN: bad sha256 for {name}")
             clean.append((name, length, sha))
         clean.sort()
         if len({name for name, _, _ in clean}) != len(clean):
-            raise p.ProtocolError("BEGIN: a file is listed twice")
+            raise p.ServicePortError("BEGIN: a file is listed twice")
         if sum(length for _, length, _ in clean) > self.max_total:
-            raise p.ProtocolError(f"BEGIN: more than {self.max_total} bytes")
+            raise p.ServicePortError(f"BEGIN: more than {self.max_total} bytes")
         sid = hashlib.sha256(json.dumps(clean).encode()).hexdigest()[:24]
         if self.session is not None:
             self.session.close()
-        incoming = self.state / INCOMING
+        incoming = self.layout.incoming
         incoming.mkdir(parents=True, exist_ok=True)
         for old in incoming.iterdir():  # one session at a time
             if old.name != sid:
@@ -166,12 +167,12 @@ class ServicePort:
 
     def _data(self, name: str, offset: int, data: bytes) -> dict[str, Any]:
         if self.session is None or name not in self.session.files:
-            raise p.ProtocolError(f"DATA for {name!r} outside a session")
+            raise p.ServicePortError(f"DATA for {name!r} outside a session")
         f = self.session.files[name]
         if offset > f.size:  # a gap: tell the host where we are
             return {"name": name, "offset": f.size}
         if offset + len(data) > f.length:
-            raise p.ProtocolError(f"DATA past the announced length of {name}")
+            raise p.ServicePortError(f"DATA past the announced length of {name}")
         if f.handle is None:
             f.handle = open(f.path, "r+b" if f.path.exists() else "w+b")
         f.handle.seek(offset)
@@ -194,14 +195,14 @@ class ServicePort:
 
     def _commit(self) -> dict[str, Any]:
         if self.session is None:
-            raise p.ProtocolError("COMMIT outside a session")
+            raise p.ServicePortError("COMMIT outside a session")
         session = self.session
         session.close()
         missing = [f"{n} ({f.size} of {f.length})" for n, f in session.files.items() if not f.done]
         if missing:
-            raise p.ProtocolError("COMMIT before every file arrived: " + ", ".join(missing))
+            raise p.ServicePortError("COMMIT before every file arrived: " + ", ".join(missing))
         try:
-            r = install(self.state, session.directory, self.now(), source_kind="serial",
+            r = install(self.layout.root, session.directory, self.now(), source_kind="serial",
                         false_alarm_limits=self.false_alarm_limits)
             result: dict[str, Any] = {"ok": True, **r.to_dict()}
         except UpdateError as e:
@@ -213,35 +214,34 @@ class ServicePort:
         return result
 
 
-def main(argv: list[str]) -> int:
-    """``python -m firmware.serviceport.server --port /dev/ttyGS0 [--state DIR]`` (a systemd unit)."""
-    ap = argparse.ArgumentParser(prog="safar serviceport", description=__doc__)
-    ap.add_argument("--port", required=True, help="serial device of the service port")
-    ap.add_argument("--baud", type=int, default=115200)
-    ap.add_argument("--state", type=Path, default=DEFAULT_STATE)
-    ap.add_argument("--config", type=Path, help="kiosk settings whose [matching] limits a list must meet "
-                    "(default: the built-in limits)")
-    try:
-        args = ap.parse_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    from firmware.kiosk.config import ConfigError, limits_from
+def _parser() -> argparse.ArgumentParser:
+    ap = command_parser("safar serviceport", "The kiosk side of the serial service port: receives a list "
+                        "repository from safar flash, resumably, and installs it exactly as from a USB stick. "
+                        "Run by a systemd unit.", doc="docs/trust.md")
+    ap.add_argument("--port", required=True, help="serial device of the service port (e.g. /dev/ttyGS0)")
+    ap.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
+    add_state_argument(ap)
+    add_limits_argument(ap)
+    return ap
 
-    try:
-        limits = limits_from(args.config)
-    except ConfigError as e:
-        print(f"safar serviceport: {e}", file=sys.stderr)
-        return 2
+
+def _serve(args: argparse.Namespace) -> int:
     import serial
+
     port = serial.Serial(args.port, args.baud, timeout=0.2)
     print(f"service port on {args.port} at {args.baud} baud", file=sys.stderr)
     try:
-        ServicePort(port, args.state, false_alarm_limits=limits).serve()
+        ServicePort(port, args.state, false_alarm_limits=args.limits).serve()
     except KeyboardInterrupt:
         return 0
     finally:
         port.close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m firmware.serviceport.server --port /dev/ttyGS0 [--state DIR]`` (a systemd unit)."""
+    return run_cli(_parser(), _serve, argv, errors=(OSError,))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
     safar update poll URL [--state DIR] [--cache DIR]        a web repository
     safar update provision ROOT.json [--state DIR] [--force] the kiosk image's trusted root
 
-Output names versions, dates, key names and reasons, never list content.
+Output names versions, dates, key names and reasons, never list content. A refusal is
+one line on stderr, ``refused [CODE]: reason`` (codes: ``firmware.update.errors``), exit 1.
 """
 
 from __future__ import annotations
@@ -16,90 +17,123 @@ import json
 import sys
 from pathlib import Path
 
+from firmware.cliutil import command_parser, run_cli, subcommands
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+from firmware.update.audit import audit_entries
 from firmware.update.errors import UpdateError
-from firmware.update.install import DEFAULT_STATE, audit_entries, install, installed, provision
+from firmware.update.installed_list import installed
+from firmware.update.installer import install
+from firmware.update.layout import DEFAULT_STATE, StateLayout
+from firmware.update.provisioning import provision
+from firmware.usb import USB_FOLDER
+
+DOC = "docs/trust.md"
+
+
+def kiosk_limits(path: str) -> tuple[float, float]:
+    """``--config FILE``: the false-alarm limits of the kiosk's settings; a bad file is a usage error (exit 2)."""
+    # the kiosk's own settings decide which lists it uses (imported here: the CLI is the shell)
+    from firmware.kiosk.config import ConfigError, limits_from
+
+    try:
+        return limits_from(path)
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_limits_argument(parser: argparse.ArgumentParser) -> None:
+    """``--config``, for every command that judges whether a list may be installed."""
+    parser.add_argument("--config", dest="limits", metavar="FILE", type=kiosk_limits,
+                        default=(DEFAULT_STRONG, DEFAULT_POSSIBLE),
+                        help="kiosk settings whose [matching] false-alarm limits the list must meet (default: the "
+                        f"built-in limits, {DEFAULT_STRONG:g} strong and {DEFAULT_POSSIBLE:g} possible per traveller)")
+
+
+def add_state_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE, metavar="DIR",
+                        help=f"kiosk state directory (default {DEFAULT_STATE})")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="safar update", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p = command_parser("safar update", "The signed list on a kiosk: its status, installing one from a folder, "
+                       "a USB stick or a web server, and provisioning the trusted root. A refusal prints "
+                       "refused [CODE]: reason and exits 1.", doc=DOC)
+    sub = subcommands(p)
 
-    def state(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--state", type=Path, default=DEFAULT_STATE, help=f"state directory ({DEFAULT_STATE})")
-
-    s = sub.add_parser("status", help="the installed list, its signatures and the last audit entries")
-    state(s)
+    s = sub.add("status", "the installed list, its signatures and the last audit entries")
+    add_state_argument(s)
     s.add_argument("--deep", action="store_true", help="also re-hash every filter file")
-    s.add_argument("--json", action="store_true")
-    def config(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--config", type=Path, help="kiosk settings whose [matching] false-alarm limits the list "
-                        "must meet (default: the built-in limits, 1e-7 strong and 1e-6 possible per traveller)")
+    s.add_argument("--json", action="store_true", help="print the status as JSON")
 
-    i = sub.add_parser("install", help="verify and install a repository")
-    state(i)
-    config(i)
-    i.add_argument("source", type=Path)
-    u = sub.add_parser("usb", help="install from mounted USB sticks")
-    state(u)
-    config(u)
-    u.add_argument("--root", type=Path, default=Path("/"))
-    w = sub.add_parser("poll", help="check a web repository once and install a newer list")
-    state(w)
-    config(w)
-    w.add_argument("url")
-    w.add_argument("--cache", type=Path, default=None, help="download directory (default: STATE/download)")
-    v = sub.add_parser("provision", help="make ROOT.json this kiosk's trusted root")
-    state(v)
-    v.add_argument("root", type=Path)
+    i = sub.add("install", "verify and install a repository")
+    add_state_argument(i)
+    add_limits_argument(i)
+    i.add_argument("source", type=Path, help=f"a published repository, or a folder holding {USB_FOLDER}/")
+
+    u = sub.add("usb", "install from mounted USB sticks")
+    add_state_argument(u)
+    add_limits_argument(u)
+    u.add_argument("--root", type=Path, default=Path("/"), metavar="DIR",
+                   help="look for sticks under DIR/media, DIR/run/media, DIR/mnt (default /)")
+
+    w = sub.add("poll", "check a web repository once and install a newer list")
+    add_state_argument(w)
+    add_limits_argument(w)
+    w.add_argument("url", help="the repository's base URL (BASE/metadata/, BASE/targets/)")
+    w.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                   help="download directory (default: STATE/download)")
+
+    v = sub.add("provision", "make ROOT.json this kiosk's trusted root")
+    add_state_argument(v)
+    v.add_argument("root", type=Path, help="the deployment's root metadata (ROOT.json, shipped in the kiosk image)")
     v.add_argument("--force", action="store_true", help="replace a different trusted root")
     return p
 
 
-def main(argv: list[str]) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    try:
-        if args.cmd == "status":
-            return _status(args)
-        # the kiosk's own settings decide which lists it uses (imported here: the CLI is the shell)
-        from firmware.kiosk.config import ConfigError, limits_from
+def _refusal(e: BaseException) -> str:
+    return f"refused [{e.code}]: {e}" if isinstance(e, UpdateError) else str(e)
 
-        try:
-            limits = limits_from(getattr(args, "config", None))
-        except ConfigError as e:
-            print(f"safar update: {e}", file=sys.stderr)
-            return 2
-        if args.cmd == "install":
-            print(json.dumps(install(args.state, args.source, false_alarm_limits=limits).to_dict(), indent=2))
-            return 0
-        if args.cmd == "usb":
-            from firmware.update.sources import install_from_usb
-            outcomes = install_from_usb(args.state, args.root, false_alarm_limits=limits)
-            if not outcomes:
-                print("safar update: no SAFAR-LISTS/ folder on any mounted stick", file=sys.stderr)
-                return 1
-            for o in outcomes:
-                print(json.dumps(o.to_dict()))
-            return 0 if any(not isinstance(o, UpdateError) for o in outcomes) else 1
-        if args.cmd == "poll":
-            from firmware.update.sources import poll_http
-            r = poll_http(args.state, args.url, args.cache or args.state / "download", false_alarm_limits=limits)
-            print(json.dumps({"action": r.action, "list_version": r.list_version}))
-            return 0
-        try:
-            data = args.root.read_bytes()
-        except OSError as e:
-            print(f"safar update: cannot read {args.root}: {e.strerror}", file=sys.stderr)
-            return 1
-        provision(args.state, data, force=args.force)
-        print(f"provisioned {args.state}")
-        return 0
-    except UpdateError as e:
-        print(f"safar update: refused [{e.code}]: {e}", file=sys.stderr)
+
+def main(argv: list[str] | None = None) -> int:
+    return run_cli(_parser(), {"status": _status, "install": _install, "usb": _usb, "poll": _poll,
+                               "provision": _provision}, argv, errors=(UpdateError,), describe=_refusal)
+
+
+def _install(args: argparse.Namespace) -> int:
+    print(json.dumps(install(args.state, args.source, false_alarm_limits=args.limits).to_dict(), indent=2))
+    return 0
+
+
+def _usb(args: argparse.Namespace) -> int:
+    from firmware.update.sources import install_from_usb
+
+    outcomes = install_from_usb(args.state, args.root, false_alarm_limits=args.limits)
+    if not outcomes:
+        print(f"safar update: no {USB_FOLDER}/ folder on any mounted stick", file=sys.stderr)
         return 1
+    for o in outcomes:
+        print(json.dumps(o.to_dict()))
+    return 0 if any(not isinstance(o, UpdateError) for o in outcomes) else 1
+
+
+def _poll(args: argparse.Namespace) -> int:
+    from firmware.update.sources import poll_http
+
+    cache = args.cache or StateLayout(args.state).download
+    r = poll_http(args.state, args.url, cache, false_alarm_limits=args.limits)
+    print(json.dumps({"action": r.action, "list_version": r.list_version}))
+    return 0
+
+
+def _provision(args: argparse.Namespace) -> int:
+    try:
+        data = args.root.read_bytes()
+    except OSError as e:
+        print(f"safar update: cannot read {args.root}: {e.strerror}", file=sys.stderr)
+        return 1
+    provision(args.state, data, force=args.force)
+    print(f"provisioned {args.state}")
+    return 0
 
 
 def _status(args: argparse.Namespace) -> int:

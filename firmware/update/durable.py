@@ -36,22 +36,9 @@ def fault_point(what: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def steps_so_far() -> int:
-    return _steps
-
-
 def fsync_dir(path: Path) -> None:
     fault_point(f"fsync dir {path.name}")
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_file(path: Path) -> None:
-    fault_point(f"fsync {path.name}")
-    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

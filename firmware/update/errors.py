@@ -1,16 +1,43 @@
-"""One error type for every refusal of a signed list: a short code and a sentence."""
+"""Refusals of a signed list: a short code for programs, a sentence for people.
+
+Callers decide on the code (the constants below), never on words in the sentence.
+"""
 
 from __future__ import annotations
+
+# why a repository, a bundle or an installed list is refused (``UpdateError.code``)
+UNSIGNED = "unsigned"
+UNKNOWN_KEY = "unknown-key"
+THRESHOLD = "threshold"
+TAMPERED = "tampered"
+TRUNCATED = "truncated"
+OVERSIZED = "oversized"
+BOMB = "bomb"
+EXPIRED = "expired"
+ROLLBACK = "rollback"
+DEPLOYMENT = "deployment"
+INCONSISTENT = "inconsistent"
+MALFORMED = "malformed"
+MISSING = "missing"
+IO = "io"
+NO_SPACE = "no-space"
+SELF_TEST = "self-test"
+BUDGET = "budget"
+NOT_PROVISIONED = "not-provisioned"
+PROVISIONED = "provisioned"
+
+# why the kiosk has no usable list (``Installed.code``), besides NOT_PROVISIONED, EXPIRED
+# and the code of an unreadable trusted root (MALFORMED, IO, OVERSIZED)
+NO_LIST = "no-list"
+FAILED_VERIFICATION = "failed-verification"
 
 
 class UpdateError(Exception):
     """Why a repository, a bundle or an installed list is refused.
 
-    ``code`` is a short stable word for programs and the audit log (``unsigned``,
-    ``threshold``, ``tampered``, ``truncated``, ``oversized``, ``bomb``, ``expired``,
-    ``rollback``, ``deployment``, ``malformed``, ``missing``, ``self-test``, ``budget``, ...);
-    ``reason`` is the sentence a technician reads; ``file`` names the file if known.
-    Reasons never contain list content or anything read from a passport.
+    ``code`` is one of the constants above, for programs and the audit log; ``reason``
+    is the sentence a technician reads; ``file`` names the file if known. Reasons never
+    contain list content or anything read from a passport.
     """
 
     def __init__(self, code: str, reason: str, file: str | None = None) -> None:

@@ -1,6 +1,6 @@
 """Where lists come from: a USB stick's ``SAFAR-LISTS/``, a web server the kiosk polls.
 
-Both end in ``firmware.update.install.install``, which verifies everything again; these
+Both end in ``firmware.update.install``, which verifies everything again; these
 functions only find and fetch. The HTTP fetcher follows python-tuf ngclient's order:
 timestamp, new root versions, snapshot, targets and manifest are fetched with size caps
 and verified (``trust.verify_release``, no I/O) *before* any target file is downloaded,
@@ -19,31 +19,31 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.banlist.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES
-from firmware.update.errors import UpdateError
-from firmware.update.install import (
-    CURRENT,
-    LIST,
-    TRUST,
-    USB_FOLDER,
-    InstallResult,
-    audit,
-    audit_entries,
-    install,
-    read_floors,
-    trusted_root_bytes,
+from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+from firmware.update.audit import audit, audit_entries
+from firmware.update.errors import IO, MISSING, OVERSIZED, TAMPERED, TRUNCATED, UpdateError
+from firmware.update.installer import InstallResult, install
+from firmware.update.layout import StateLayout
+from firmware.update.provisioning import read_floors, trusted_root_bytes
+from firmware.update.repository import (
+    METADATA,
+    SNAPSHOT,
+    TARGETS,
+    TARGETS_FILE,
+    TIMESTAMP,
+    is_repository,
+    root_file,
 )
 from firmware.update.trust import (
     MAX_METADATA_BYTES,
     MAX_ROOT_STEPS,
-    Floors,
     RepositoryMetadata,
     as_utc,
     load_trusted_root,
     verify_release,
 )
-from firmware.usb import on_mounted_sticks
+from firmware.usb import USB_FOLDER, on_mounted_sticks
 
 HTTP_TIMEOUT = 30.0
 CHUNK = 1 << 16
@@ -54,7 +54,7 @@ CHUNK = 1 << 16
 
 def usb_repositories(root: Path = Path("/")) -> list[Path]:
     """``SAFAR-LISTS/`` repositories on mounted sticks (see ``firmware.usb``)."""
-    return [c for c in on_mounted_sticks(USB_FOLDER, root) if (c / "metadata" / "timestamp.json").is_file()]
+    return [c for c in on_mounted_sticks(USB_FOLDER, root) if is_repository(c)]
 
 
 def install_from_usb(state_dir: Path | str, root: Path = Path("/"),
@@ -82,11 +82,11 @@ def _get(url: str, limit: int, timeout: float, name: str) -> bytes | None:
     except urllib.error.HTTPError as e:
         if e.code == 404:
             return None
-        raise UpdateError("io", f"{name}: HTTP {e.code}", name) from None
+        raise UpdateError(IO, f"{name}: HTTP {e.code}", name) from None
     except (urllib.error.URLError, OSError) as e:
-        raise UpdateError("io", f"{name}: cannot fetch ({getattr(e, 'reason', e)})", name) from None
+        raise UpdateError(IO, f"{name}: cannot fetch ({getattr(e, 'reason', e)})", name) from None
     if len(data) > limit:
-        raise UpdateError("oversized", f"{name} is larger than the limit of {limit} bytes", name)
+        raise UpdateError(OVERSIZED, f"{name} is larger than the limit of {limit} bytes", name)
     return data
 
 
@@ -103,17 +103,17 @@ def _download(url: str, dest: Path, length: int, sha256: str, timeout: float, na
                     break
                 seen += len(chunk)
                 if seen > length:
-                    raise UpdateError("oversized", f"{name} is longer than the {length} bytes signed for it", name)
+                    raise UpdateError(OVERSIZED, f"{name} is longer than the {length} bytes signed for it", name)
                 digest.update(chunk)
                 out.write(chunk)
     except urllib.error.HTTPError as e:
-        raise UpdateError("missing" if e.code == 404 else "io", f"{name}: HTTP {e.code}", name) from None
+        raise UpdateError(MISSING if e.code == 404 else IO, f"{name}: HTTP {e.code}", name) from None
     except (urllib.error.URLError, OSError) as e:
-        raise UpdateError("io", f"{name}: cannot fetch ({getattr(e, 'reason', e)})", name) from None
+        raise UpdateError(IO, f"{name}: cannot fetch ({getattr(e, 'reason', e)})", name) from None
     if seen < length:
-        raise UpdateError("truncated", f"{name} is {seen} bytes, {length} were signed (truncated)", name)
+        raise UpdateError(TRUNCATED, f"{name} is {seen} bytes, {length} were signed (truncated)", name)
     if digest.hexdigest() != sha256:
-        raise UpdateError("tampered", f"{name} does not match its signed sha256", name)
+        raise UpdateError(TAMPERED, f"{name} does not match its signed sha256", name)
     tmp.replace(dest)
 
 
@@ -133,71 +133,72 @@ def poll_http(state_dir: Path | str, base_url: str, cache_dir: Path | str,
 
     Raises ``UpdateError`` for anything refused (audited); the installed list stays.
     ``cache_dir`` holds the download and is removed afterwards."""
+    layout = StateLayout(state_dir)
     try:
-        return _poll_http(Path(state_dir), base_url, Path(cache_dir), now, timeout, false_alarm_limits)
+        return _poll_http(layout, base_url, Path(cache_dir), now, timeout, false_alarm_limits)
     except UpdateError as e:
         last = audit_entries(state_dir, 1)
-        repeated = bool(last) and last[0].get("action") == "poll" and last[0].get("reason") == e.reason
+        repeated = bool(last) and last[0].get("action") == "poll" and \
+            (last[0].get("code"), last[0].get("file")) == (e.code, e.file)
         # an unreachable server, or the same refusal as last poll, is not worth a line every poll
-        if e.code != "io" and not repeated:
-            audit(Path(state_dir), as_utc(now), "poll", "refused", code=e.code, reason=e.reason, file=e.file,
-                  source="http")
+        if e.code != IO and not repeated:
+            audit(layout, as_utc(now), "poll", "refused", code=e.code, reason=e.reason, file=e.file, source="http")
         raise
 
 
-def _poll_http(state: Path, base_url: str, cache: Path, now: dt.datetime | dt.date | None,
+def _poll_http(layout: StateLayout, base_url: str, cache: Path, now: dt.datetime | dt.date | None,
                timeout: float, limits: tuple[float, float]) -> PollResult:
     base = base_url.rstrip("/") + "/"
     clock = as_utc(now)
-    trusted = trusted_root_bytes(state)
+    trusted = trusted_root_bytes(layout)
     root = load_trusted_root(trusted)
-    timestamp = _get(urllib.parse.urljoin(base, "metadata/timestamp.json"), MAX_METADATA_BYTES, timeout,
-                     "timestamp.json")
+
+    def get(path: str, limit: int = MAX_METADATA_BYTES) -> bytes | None:
+        return _get(urllib.parse.urljoin(base, path), limit, timeout, path.rsplit("/", 1)[-1])
+
+    def need(path: str, limit: int = MAX_METADATA_BYTES) -> bytes:
+        data = get(path, limit)
+        if data is None:
+            raise UpdateError(MISSING, f"{path} is missing on the server", path)
+        return data
+
+    timestamp = get(f"{METADATA}/{TIMESTAMP}")
     if timestamp is None:
-        raise UpdateError("missing", f"no metadata/timestamp.json at {base}", "timestamp.json")
-    cur = state / LIST / CURRENT
-    if cur.is_symlink() and (cur / "tuf" / "timestamp.json").is_file() and \
-            (cur / "tuf" / "timestamp.json").read_bytes() == timestamp:
+        raise UpdateError(MISSING, f"no {METADATA}/{TIMESTAMP} at {base}", TIMESTAMP)
+    cur = layout.current
+    stored_timestamp = layout.stored_metadata(cur, TIMESTAMP)
+    if cur.is_symlink() and stored_timestamp.is_file() and stored_timestamp.read_bytes() == timestamp:
         return PollResult("unchanged", None)
     roots: dict[int, bytes] = {}
     for version in range(root.version + 1, root.version + 1 + MAX_ROOT_STEPS):
-        data = _get(urllib.parse.urljoin(base, f"metadata/{version}.root.json"), MAX_METADATA_BYTES, timeout,
-                    f"{version}.root.json")
+        data = get(f"{METADATA}/{root_file(version)}")
         if data is None:
             break
         roots[version] = data
-
-    def need(path: str, limit: int) -> bytes:
-        data = _get(urllib.parse.urljoin(base, path), limit, timeout, path.rsplit("/", 1)[-1])
-        if data is None:
-            raise UpdateError("missing", f"{path} is missing on the server", path)
-        return data
-
-    meta = RepositoryMetadata(timestamp=timestamp, snapshot=need("metadata/snapshot.json", MAX_METADATA_BYTES),
-                              targets=need("metadata/targets.json", MAX_METADATA_BYTES), roots=roots)
-    manifest = need(f"targets/{MANIFEST_NAME}", MAX_MANIFEST_BYTES)
-    floors = read_floors(state) if (state / TRUST).is_dir() else Floors()
-    release = verify_release(trusted, meta, manifest, floors, clock)  # refuse before downloading the list
+    meta = RepositoryMetadata(timestamp=timestamp, snapshot=need(f"{METADATA}/{SNAPSHOT}"),
+                              targets=need(f"{METADATA}/{TARGETS_FILE}"), roots=roots)
+    manifest = need(f"{TARGETS}/{MANIFEST_NAME}", MAX_MANIFEST_BYTES)
+    release = verify_release(trusted, meta, manifest, read_floors(layout), clock)  # refuse before downloading
     if cur.is_symlink() and (cur / MANIFEST_NAME).is_file() and \
             hashlib.sha256((cur / MANIFEST_NAME).read_bytes()).hexdigest() == release.manifest_sha256:
         return PollResult("unchanged", release.list_version)
     # a repository in the cache, then the same install as from a stick
     if cache.exists():
         shutil.rmtree(cache)
-    (cache / "metadata").mkdir(parents=True)
-    (cache / "targets").mkdir()
+    (cache / METADATA).mkdir(parents=True)
+    (cache / TARGETS).mkdir()
     for version, data in roots.items():
-        (cache / "metadata" / f"{version}.root.json").write_bytes(data)
-    (cache / "metadata" / "timestamp.json").write_bytes(meta.timestamp)
-    (cache / "metadata" / "snapshot.json").write_bytes(meta.snapshot)
-    (cache / "metadata" / "targets.json").write_bytes(meta.targets)
-    (cache / "targets" / MANIFEST_NAME).write_bytes(manifest)
+        (cache / METADATA / root_file(version)).write_bytes(data)
+    (cache / METADATA / TIMESTAMP).write_bytes(meta.timestamp)
+    (cache / METADATA / SNAPSHOT).write_bytes(meta.snapshot)
+    (cache / METADATA / TARGETS_FILE).write_bytes(meta.targets)
+    (cache / TARGETS / MANIFEST_NAME).write_bytes(manifest)
     for name in release.files():
         info = release.target(name)
-        _download(urllib.parse.urljoin(base, "targets/" + urllib.parse.quote(name)), cache / "targets" / name,
+        _download(urllib.parse.urljoin(base, f"{TARGETS}/" + urllib.parse.quote(name)), cache / TARGETS / name,
                   info.length, info.hashes["sha256"], timeout, name)
     try:
-        result = install(state, cache, now, source_kind="http", false_alarm_limits=limits)
+        result = install(layout.root, cache, now, source_kind="http", false_alarm_limits=limits)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     return PollResult(result.action, result.list_version, result)

@@ -2,7 +2,9 @@
 
 The roles are python-tuf's (``tuf.api.metadata``); the checks are python-tuf ngclient's
 ``TrustedMetadataSet`` (the client workflow of the TUF specification: root chain,
-timestamp, snapshot, targets, thresholds, version and hash binding, expiry). On top of
+timestamp, snapshot, targets, thresholds, version and hash binding, expiry), reached
+only through ``firmware.update.tuf_adapter.MetadataChain`` (it is tuf's private API).
+``verify_release`` reads as the workflow's steps, one small function each. On top of
 it this module adds what a kiosk needs:
 
 * a *deployment name* in every root and targets (``x-safar-deployment``) and the
@@ -27,25 +29,45 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from securesystemslib.signer import Signature
 from tuf.api import exceptions as tuf_exc
-from tuf.api.metadata import Metadata, Root, TargetFile, Targets
+from tuf.api.metadata import Metadata, Root, Snapshot, TargetFile, Targets, Timestamp
 from tuf.api.serialization import DeserializationError
-from tuf.ngclient._internal.trusted_metadata_set import TrustedMetadataSet
-from tuf.ngclient.config import EnvelopeType
 
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, Manifest, parse_manifest
-from firmware.update.errors import UpdateError
+from firmware.update.errors import (
+    DEPLOYMENT,
+    EXPIRED,
+    INCONSISTENT,
+    MALFORMED,
+    MISSING,
+    OVERSIZED,
+    ROLLBACK,
+    TAMPERED,
+    THRESHOLD,
+    TRUNCATED,
+    UNKNOWN_KEY,
+    UNSIGNED,
+    UpdateError,
+)
+from firmware.update.layout import FLOORS_FILE
+from firmware.update.tuf_adapter import MetadataChain
 
 DEPLOYMENT_FIELD = "x-safar-deployment"
 KEY_NAMES_FIELD = "x-safar-key-names"
 MANIFEST_TARGET = MANIFEST_NAME
+# the metadata files of a TUF repository, as refusals name them
+ROOT_JSON = f"{Root.type}.json"
+TIMESTAMP_JSON = f"{Timestamp.type}.json"
+SNAPSHOT_JSON = f"{Snapshot.type}.json"
+TARGETS_JSON = f"{Targets.type}.json"
 # No metadata file of a Safar repository comes near this; anything bigger is refused unread.
 MAX_METADATA_BYTES = 1 << 20
 # How many new root versions one install may walk through.
 MAX_ROOT_STEPS = 64
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-UTC = dt.timezone.utc
+UTC = dt.UTC
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def as_utc(when: dt.datetime | dt.date | None) -> dt.datetime:
@@ -79,7 +101,7 @@ class Floors:
             raw = json.loads(data)
             return cls(int(raw["list_version"]), as_utc(dt.datetime.fromisoformat(raw["time_floor"])))
         except (ValueError, KeyError, TypeError) as e:
-            raise UpdateError("malformed", f"the floors file is unreadable: {e}", "floors.json") from None
+            raise UpdateError(MALFORMED, f"the floors file is unreadable: {e}", FLOORS_FILE) from None
 
     def raised(self, list_version: int, time_floor: dt.datetime) -> Floors:
         return Floors(max(self.list_version, list_version), max(self.time_floor, time_floor))
@@ -102,8 +124,8 @@ class RepositoryMetadata:
 def deployment_of(root: Root) -> str:
     value = root.unrecognized_fields.get(DEPLOYMENT_FIELD)
     if not isinstance(value, str) or not value:
-        raise UpdateError("deployment", f"root version {root.version} names no deployment "
-                          f"(field {DEPLOYMENT_FIELD})", "root.json")
+        raise UpdateError(DEPLOYMENT, f"root version {root.version} names no deployment "
+                          f"(field {DEPLOYMENT_FIELD})", ROOT_JSON)
     return value
 
 
@@ -123,16 +145,16 @@ def describe_keys(root: Root, keyids: list[str] | dict[str, Any]) -> list[str]:
 def load_trusted_root(data: bytes) -> Root:
     """A root the kiosk is asked to trust: it must be signed by a threshold of its own
     root keys and name a deployment. Used by ``provision``."""
-    _check_size(data, "root.json")
+    _check_size(data, ROOT_JSON)
     try:
-        tms = TrustedMetadataSet(data, EnvelopeType.METADATA)
+        root = MetadataChain(data).root
     except tuf_exc.UnsignedMetadataError:
-        raise UpdateError("threshold", "the root is not signed by a threshold of its own root keys",
-                          "root.json") from None
-    except (tuf_exc.RepositoryError, ValueError, TypeError, KeyError) as e:
-        raise UpdateError("malformed", f"the root is not valid TUF root metadata: {e}", "root.json") from None
-    deployment_of(tms.root)
-    return tms.root
+        raise UpdateError(THRESHOLD, "the root is not signed by a threshold of its own root keys",
+                          ROOT_JSON) from None
+    except tuf_exc.RepositoryError as e:
+        raise UpdateError(MALFORMED, f"the root is not valid TUF root metadata: {e}", ROOT_JSON) from None
+    deployment_of(root)
+    return root
 
 
 def explain_signatures(delegator: Root, role: str, data: bytes, file: str) -> UpdateError:
@@ -140,30 +162,36 @@ def explain_signatures(delegator: Root, role: str, data: bytes, file: str) -> Up
     try:
         md = Metadata.from_bytes(data)
     except DeserializationError as e:
-        return UpdateError("malformed", f"{file} is not valid TUF metadata: {e}", file)
+        return UpdateError(MALFORMED, f"{file} is not valid TUF metadata: {e}", file)
+    return _signature_refusal(delegator, role, md.signed_bytes, md.signatures, file)
+
+
+def _signature_refusal(delegator: Root, role: str, signed_bytes: bytes, signatures: dict[str, Signature],
+                       file: str) -> UpdateError:
+    """Unsigned, signed by strangers, a trusted signature that fails, or too few: callers act on which."""
     try:
-        result = delegator.get_verification_result(role, md.signed_bytes, md.signatures)
+        result = delegator.get_verification_result(role, signed_bytes, signatures)
         trusted_ids = set(delegator.get_delegated_role(role).keyids)
     except ValueError as e:
-        return UpdateError("malformed", str(e), file)
-    if not md.signatures:
-        return UpdateError("unsigned", f"{file} carries no signatures", file)
-    known = [k for k in md.signatures if k in trusted_ids]
+        return UpdateError(MALFORMED, str(e), file)
+    if not signatures:
+        return UpdateError(UNSIGNED, f"{file} carries no signatures", file)
+    known = [k for k in signatures if k in trusted_ids]
     if not known:
-        return UpdateError("unknown-key", f"{file} is signed only by keys this kiosk does not trust for the "
-                           f"{role} role ({', '.join(k[:16] for k in md.signatures)})", file)
+        return UpdateError(UNKNOWN_KEY, f"{file} is signed only by keys this kiosk does not trust for the "
+                           f"{role} role ({', '.join(k[:16] for k in signatures)})", file)
     bad = [k for k in known if k not in result.signed]
     if bad:
-        return UpdateError("tampered", f"the signature of {', '.join(describe_keys(delegator, bad))} on {file} "
+        return UpdateError(TAMPERED, f"the signature of {', '.join(describe_keys(delegator, bad))} on {file} "
                            "does not verify: the file was changed after signing", file)
-    return UpdateError("threshold", f"{file} is signed by {len(result.signed)} of the {result.threshold} "
+    return UpdateError(THRESHOLD, f"{file} is signed by {len(result.signed)} of the {result.threshold} "
                        f"{role} keys required ({', '.join(describe_keys(delegator, result.signed)) or 'none'})",
                        file)
 
 
 def _check_size(data: bytes, file: str, limit: int = MAX_METADATA_BYTES) -> None:
     if len(data) > limit:
-        raise UpdateError("oversized", f"{file} is {len(data)} bytes, more than the limit of {limit}", file)
+        raise UpdateError(OVERSIZED, f"{file} is {len(data)} bytes, more than the limit of {limit}", file)
 
 
 class TargetCheck:
@@ -174,7 +202,7 @@ class TargetCheck:
         self.length = info.length
         want = info.hashes.get("sha256")
         if want is None:
-            raise UpdateError("malformed", f"the signed targets give no sha256 for {name}", "targets.json")
+            raise UpdateError(MALFORMED, f"the signed targets give no sha256 for {name}", TARGETS_JSON)
         self.want = want
         self.seen = 0
         self._hash = hashlib.sha256()
@@ -182,16 +210,16 @@ class TargetCheck:
     def update(self, chunk: bytes) -> None:
         self.seen += len(chunk)
         if self.seen > self.length:
-            raise UpdateError("oversized", f"{self.name} is longer than the {self.length} bytes signed for it",
+            raise UpdateError(OVERSIZED, f"{self.name} is longer than the {self.length} bytes signed for it",
                               self.name)
         self._hash.update(chunk)
 
     def finish(self) -> None:
         if self.seen < self.length:
-            raise UpdateError("truncated", f"{self.name} is {self.seen} bytes, {self.length} were signed "
+            raise UpdateError(TRUNCATED, f"{self.name} is {self.seen} bytes, {self.length} were signed "
                               "(truncated)", self.name)
         if not hmac.compare_digest(self._hash.hexdigest(), self.want):
-            raise UpdateError("tampered", f"{self.name} does not match its signed sha256 (changed after signing)",
+            raise UpdateError(TAMPERED, f"{self.name} does not match its signed sha256 (changed after signing)",
                               self.name)
 
     @classmethod
@@ -216,7 +244,6 @@ class Release:
     manifest: Manifest
     manifest_bytes: bytes
     signed_by: list[str]
-    clock: dt.datetime
     reference_time: dt.datetime
     clock_behind: bool
 
@@ -236,7 +263,7 @@ class Release:
     def target(self, name: str) -> TargetFile:
         info = self.targets.targets.get(name)
         if info is None:
-            raise UpdateError("missing", f"{name} is not among the signed targets", name)
+            raise UpdateError(MISSING, f"{name} is not among the signed targets", name)
         return info
 
     def checker(self, name: str) -> TargetCheck:
@@ -247,29 +274,6 @@ class Release:
         return [f.file for f in self.manifest.sets]
 
 
-def _tuf_error(e: Exception, file: str) -> UpdateError:
-    if isinstance(e, UpdateError):
-        return e
-    if isinstance(e, tuf_exc.ExpiredMetadataError):
-        return UpdateError("expired", f"{e}", file)
-    if isinstance(e, tuf_exc.LengthOrHashMismatchError):
-        return UpdateError("tampered", f"{file} does not match the length and hash signed for it: {e}", file)
-    if isinstance(e, tuf_exc.BadVersionNumberError):
-        return UpdateError("inconsistent", f"{e}", file)
-    if isinstance(e, DeserializationError):
-        return UpdateError("malformed", f"{file} is not valid TUF metadata: {e}", file)
-    return UpdateError("malformed", f"{file}: {e}", file)
-
-
-def _meta_length_check(data: bytes, length: int | None, file: str) -> None:
-    if length is None:
-        return
-    if len(data) < length:
-        raise UpdateError("truncated", f"{file} is {len(data)} bytes, {length} were signed (truncated)", file)
-    if len(data) > length:
-        raise UpdateError("oversized", f"{file} is {len(data)} bytes, {length} were signed", file)
-
-
 def verify_release(trusted_root: bytes, meta: RepositoryMetadata, manifest_bytes: bytes, floors: Floors,
                    clock: dt.datetime | dt.date | None = None) -> Release:
     """The whole trust decision for one repository, as a pure function.
@@ -277,131 +281,226 @@ def verify_release(trusted_root: bytes, meta: RepositoryMetadata, manifest_bytes
     ``trusted_root``: the kiosk's root.json; ``meta``: the repository's metadata files;
     ``manifest_bytes``: its ``targets/manifest.json`` (checked against the signed
     targets); ``floors``: the kiosk's version and time floors; ``clock``: the kiosk's
-    clock (may be wrong). Raises ``UpdateError``; returns a ``Release`` whose filter
-    files the caller still checks with ``Release.checker`` while copying them.
-    """
-    now = as_utc(clock)
-    reference = max(now, floors.time_floor)
-    tms = _load_root(trusted_root)
-    tms.reference_time = reference
-    deployment = deployment_of(tms.root)
-    root_bytes = trusted_root
-    root_updated = False
+    clock (may be wrong). Returns a ``Release`` whose filter files the caller still
+    checks with ``Release.checker`` while copying them.
 
-    # 1. root chain: N+1, N+2, ... each signed by a threshold of the previous root and of itself
-    for version in range(tms.root.version + 1, tms.root.version + 1 + MAX_ROOT_STEPS):
-        data = meta.roots.get(version)
+    Raises:
+        UpdateError: the repository is refused; ``code`` says why (docs/trust.md §5).
+    """
+    time = _ReferenceTime(as_utc(clock), floors.time_floor)
+    chain = _trusted_chain(trusted_root, time.reference)
+    deployment = deployment_of(chain.root)
+    newest_root = _load_root_versions(chain, meta.roots, deployment)
+    _load_timestamp(chain, meta.timestamp, time)
+    _load_snapshot(chain, meta.snapshot, time)
+    targets = _load_targets(chain, meta.targets, time)
+    _check_targets(targets, deployment, floors)
+    manifest = _signed_manifest(targets, manifest_bytes, deployment, "signed")
+    _check_list_current(manifest, time)
+    root_bytes = trusted_root if newest_root is None else newest_root
+    return Release(deployment=deployment, root=chain.root, root_bytes=root_bytes,
+                   root_updated=newest_root is not None, targets=targets, targets_bytes=meta.targets,
+                   timestamp_bytes=meta.timestamp, snapshot_bytes=meta.snapshot, manifest=manifest,
+                   manifest_bytes=manifest_bytes, signed_by=_targets_signers(chain.root, meta.targets),
+                   reference_time=time.reference, clock_behind=time.clock_behind)
+
+
+@dataclass(frozen=True)
+class _ReferenceTime:
+    """The kiosk's clock and the moment every expiry is judged at: it has no RTC, so never
+    earlier than the time floor."""
+
+    clock: dt.datetime
+    floor: dt.datetime
+
+    @property
+    def reference(self) -> dt.datetime:
+        return max(self.clock, self.floor)
+
+    @property
+    def clock_behind(self) -> bool:
+        return self.clock < self.floor
+
+    def described(self) -> str:
+        return f"{self.reference.date().isoformat()}{', the time floor' if self.clock_behind else ''}"
+
+
+def _trusted_chain(trusted_root: bytes, reference: dt.datetime | None = None) -> MetadataChain:
+    """The kiosk's own root starts the chain; if it does not load, no repository can be judged."""
+    try:
+        return MetadataChain(trusted_root, reference)
+    except tuf_exc.RepositoryError as e:
+        raise UpdateError(MALFORMED, f"the kiosk's trusted root is invalid: {e}", ROOT_JSON) from None
+
+
+def _load_root_versions(chain: MetadataChain, roots: Mapping[int, bytes], deployment: str) -> bytes | None:
+    """Keys rotate without reflashing: walk N+1, N+2, ... (at most ``MAX_ROOT_STEPS``) up to the
+    first missing version. Returns the newest root's bytes, which the kiosk keeps after a
+    successful install, or None when there is no newer root."""
+    newest = None
+    first = chain.root.version + 1
+    for version in range(first, first + MAX_ROOT_STEPS):
+        data = roots.get(version)
         if data is None:
             break
-        file = f"{version}.root.json"
-        _check_size(data, file)
-        old_root = tms.root
-        try:
-            new_root = tms.update_root(data)
-        except tuf_exc.UnsignedMetadataError:
-            err = explain_signatures(old_root, Root.type, data, file)
-            try:
-                root_md = Metadata[Root].from_bytes(data)
-                if old_root.get_verification_result(Root.type, root_md.signed_bytes, root_md.signatures):
-                    # the previous root's keys signed it: the new root's own threshold is missing
-                    err = explain_signatures(root_md.signed, Root.type, data, file)
-                    err.reason = f"root version {version} is not signed by a threshold of its own keys: {err.reason}"
-            except (DeserializationError, ValueError):
-                pass
-            raise err from None
-        except (tuf_exc.RepositoryError, ValueError, TypeError, KeyError) as e:
-            raise _tuf_error(e, file) from None
-        if deployment_of(new_root) != deployment:
-            raise UpdateError("deployment", f"root version {version} is for deployment "
-                              f"{deployment_of(new_root)!r}, this kiosk is {deployment!r}", file)
-        root_bytes = data
-        root_updated = True
+        _load_root_version(chain, version, data, deployment)
+        newest = data
+    return newest
 
-    # 2. timestamp -> snapshot -> targets, with python-tuf's checks
-    steps: list[tuple[str, bytes]] = [("timestamp.json", meta.timestamp), ("snapshot.json", meta.snapshot),
-                                      ("targets.json", meta.targets)]
-    for file, data in steps:
-        _check_size(data, file)
-        try:
-            if file == "timestamp.json":
-                if tms.root.is_expired(reference):
-                    raise UpdateError("expired", f"the trusted root (version {tms.root.version}) expired on "
-                                      f"{tms.root.expires.date().isoformat()}; a newer root version is needed",
-                                      "root.json")
-                tms.update_timestamp(data)
-            elif file == "snapshot.json":
-                _meta_length_check(data, tms.timestamp.snapshot_meta.length, file)
-                tms.update_snapshot(data)
-            else:
-                info = tms.snapshot.meta.get("targets.json")
-                _meta_length_check(data, info.length if info else None, file)
-                tms.update_targets(data)
-        except tuf_exc.UnsignedMetadataError:
-            role = file[: -len(".json")]
-            raise explain_signatures(tms.root, role, data, file) from None
-        except tuf_exc.ExpiredMetadataError:
-            expired = {"timestamp.json": "timestamp", "snapshot.json": "snapshot", "targets.json": "targets"}[file]
-            raise UpdateError("expired", f"the signed {expired} metadata has expired "
-                              f"(checked at {reference.date().isoformat()}"
-                              f"{', the time floor' if reference > now else ''})", file) from None
-        except (tuf_exc.RepositoryError, ValueError, TypeError, KeyError) as e:
-            raise _tuf_error(e, file) from None
 
-    targets = tms.targets
-    if targets.unrecognized_fields.get(DEPLOYMENT_FIELD) != deployment:
-        raise UpdateError("deployment", f"the targets are for deployment "
-                          f"{targets.unrecognized_fields.get(DEPLOYMENT_FIELD)!r}, this kiosk is {deployment!r}",
-                          "targets.json")
+def _load_root_version(chain: MetadataChain, version: int, data: bytes, deployment: str) -> None:
+    """One step of the root chain: a threshold of the previous root's keys and of its own, and
+    the same deployment (new keys must not move a kiosk to another deployment)."""
+    file = f"{version}.root.json"
+    _check_size(data, file)
+    previous = chain.root
+    try:
+        new_root = chain.load_root(data)
+    except tuf_exc.UnsignedMetadataError:
+        raise _why_root_unsigned(previous, version, data, file) from None
+    except tuf_exc.RepositoryError as e:
+        raise _tuf_error(e, file) from None
+    if deployment_of(new_root) != deployment:
+        raise UpdateError(DEPLOYMENT, f"root version {version} is for deployment "
+                          f"{deployment_of(new_root)!r}, this kiosk is {deployment!r}", file)
+
+
+def _load_timestamp(chain: MetadataChain, data: bytes, time: _ReferenceTime) -> None:
+    """The repository's freshest statement (publish key). An expired final root stops every
+    install until a newer root version arrives; said before tuf would say it less clearly."""
+    _check_size(data, TIMESTAMP_JSON)
+    root = chain.root
+    if root.is_expired(time.reference):
+        raise UpdateError(EXPIRED, f"the trusted root (version {root.version}) expired on "
+                          f"{root.expires.date().isoformat()}; a newer root version is needed", ROOT_JSON)
+    try:
+        chain.load_timestamp(data)
+    except tuf_exc.RepositoryError as e:
+        raise _refusal(e, chain, Timestamp.type, data, time) from None
+
+
+def _load_snapshot(chain: MetadataChain, data: bytes, time: _ReferenceTime) -> None:
+    """The snapshot the timestamp binds, signed by the publish key: it pins the targets version."""
+    _check_size(data, SNAPSHOT_JSON)
+    _check_signed_length(data, chain.timestamp.snapshot_meta.length, SNAPSHOT_JSON)
+    try:
+        chain.load_snapshot(data)
+    except tuf_exc.RepositoryError as e:
+        raise _refusal(e, chain, Snapshot.type, data, time) from None
+
+
+def _load_targets(chain: MetadataChain, data: bytes, time: _ReferenceTime) -> Targets:
+    """The targets the snapshot binds: signed by a threshold of the list signers' keys."""
+    _check_size(data, TARGETS_JSON)
+    info = chain.snapshot.meta.get(TARGETS_JSON)
+    _check_signed_length(data, info.length if info else None, TARGETS_JSON)
+    try:
+        return chain.load_targets(data)
+    except tuf_exc.RepositoryError as e:
+        raise _refusal(e, chain, Targets.type, data, time) from None
+
+
+def _check_targets(targets: Targets, deployment: str, floors: Floors) -> None:
+    """Signed targets still belong to this deployment and must not roll the kiosk back."""
+    named = targets.unrecognized_fields.get(DEPLOYMENT_FIELD)
+    if named != deployment:
+        raise UpdateError(DEPLOYMENT, f"the targets are for deployment {named!r}, this kiosk is {deployment!r}",
+                          TARGETS_JSON)
     if targets.version < floors.list_version:
-        raise UpdateError("rollback", f"list version {targets.version} is older than version "
-                          f"{floors.list_version} already installed here", "targets.json")
+        raise UpdateError(ROLLBACK, f"list version {targets.version} is older than version "
+                          f"{floors.list_version} already installed here", TARGETS_JSON)
 
-    # 3. the manifest: a signed target, and consistent with the metadata
-    man_info = targets.targets.get(MANIFEST_TARGET)
-    if man_info is None:
-        raise UpdateError("missing", "manifest.json is not among the signed targets", "targets.json")
-    TargetCheck.of_bytes(MANIFEST_TARGET, man_info, manifest_bytes)
+
+def _check_list_current(manifest: Manifest, time: _ReferenceTime) -> None:
+    """A list is valid through its ``valid_until`` day (UTC), judged at the reference time."""
+    if time.reference.date() > manifest.valid_until:
+        raise UpdateError(EXPIRED, f"the list of {manifest.list_date.isoformat()} expired on "
+                          f"{manifest.valid_until.isoformat()}", MANIFEST_TARGET)
+
+
+def _targets_signers(root: Root, targets_bytes: bytes) -> list[str]:
+    """Who vouched for the list, by name (the audit log and the service screen show it)."""
+    md = Metadata[Targets].from_bytes(targets_bytes)
+    return describe_keys(root, root.get_verification_result(Targets.type, md.signed_bytes, md.signatures).signed)
+
+
+def _refusal(e: tuf_exc.RepositoryError, chain: MetadataChain, role: str, data: bytes,
+             time: _ReferenceTime) -> UpdateError:
+    """tuf's refusal of a top-level role's metadata as the most specific ``UpdateError``."""
+    file = f"{role}.json"
+    if isinstance(e, tuf_exc.UnsignedMetadataError):
+        return explain_signatures(chain.root, role, data, file)
+    if isinstance(e, tuf_exc.ExpiredMetadataError):
+        return UpdateError(EXPIRED, f"the signed {role} metadata has expired (checked at {time.described()})", file)
+    return _tuf_error(e, file)
+
+
+def _tuf_error(e: tuf_exc.RepositoryError, file: str) -> UpdateError:
+    """Callers act on the code, so each kind of tuf refusal gets its own."""
+    if isinstance(e, tuf_exc.LengthOrHashMismatchError):
+        return UpdateError(TAMPERED, f"{file} does not match the length and hash signed for it: {e}", file)
+    if isinstance(e, tuf_exc.BadVersionNumberError):
+        return UpdateError(INCONSISTENT, f"{e}", file)
+    if isinstance(e, DeserializationError):
+        return UpdateError(MALFORMED, f"{file} is not valid TUF metadata: {e}", file)
+    return UpdateError(MALFORMED, f"{file}: {e}", file)
+
+
+def _why_root_unsigned(previous: Root, version: int, data: bytes, file: str) -> UpdateError:
+    """Whose threshold a new root version lacks: the previous root's keys, or its own."""
+    try:
+        md = Metadata[Root].from_bytes(data)
+    except DeserializationError as e:
+        return UpdateError(MALFORMED, f"{file} is not valid TUF metadata: {e}", file)
+    signed_bytes = md.signed_bytes  # canonical JSON, computed once for every check below
+    if not previous.get_verification_result(Root.type, signed_bytes, md.signatures):
+        return _signature_refusal(previous, Root.type, signed_bytes, md.signatures, file)
+    err = _signature_refusal(md.signed, Root.type, signed_bytes, md.signatures, file)
+    err.reason = f"root version {version} is not signed by a threshold of its own keys: {err.reason}"
+    return err
+
+
+def _check_signed_length(data: bytes, length: int | None, file: str) -> None:
+    """Before tuf's hash check: a cut or padded file is then called what it is, not tampered."""
+    if length is None:
+        return
+    if len(data) < length:
+        raise UpdateError(TRUNCATED, f"{file} is {len(data)} bytes, {length} were signed (truncated)", file)
+    if len(data) > length:
+        raise UpdateError(OVERSIZED, f"{file} is {len(data)} bytes, {length} were signed", file)
+
+
+def _signed_manifest(targets: Targets, manifest_bytes: bytes, deployment: str, described_as: str) -> Manifest:
+    """The manifest these targets sign, parsed and bound to them. ``described_as`` ("signed",
+    "installed") names it in the refusal of an invalid one."""
+    info = targets.targets.get(MANIFEST_TARGET)
+    if info is None:
+        raise UpdateError(MISSING, f"{MANIFEST_TARGET} is not among the signed targets", TARGETS_JSON)
+    TargetCheck.of_bytes(MANIFEST_TARGET, info, manifest_bytes)
     try:
         manifest = parse_manifest(manifest_bytes)
     except BundleError as e:
-        raise UpdateError("malformed", f"the signed manifest is invalid: {e}", MANIFEST_TARGET) from None
+        raise UpdateError(MALFORMED, f"the {described_as} manifest is invalid: {e}", MANIFEST_TARGET) from None
     check_manifest_binding(manifest, targets, deployment)
-    if reference.date() > manifest.valid_until:
-        raise UpdateError("expired", f"the list of {manifest.list_date.isoformat()} expired on "
-                          f"{manifest.valid_until.isoformat()}", MANIFEST_TARGET)
-
-    targets_md = Metadata[Targets].from_bytes(meta.targets)
-    result = tms.root.get_verification_result(Targets.type, targets_md.signed_bytes, targets_md.signatures)
-    return Release(deployment=deployment, root=tms.root, root_bytes=root_bytes, root_updated=root_updated,
-                   targets=targets, targets_bytes=meta.targets, timestamp_bytes=meta.timestamp,
-                   snapshot_bytes=meta.snapshot, manifest=manifest, manifest_bytes=manifest_bytes,
-                   signed_by=describe_keys(tms.root, result.signed), clock=now, reference_time=reference,
-                   clock_behind=now < floors.time_floor)
+    return manifest
 
 
 def check_manifest_binding(manifest: Manifest, targets: Targets, deployment: str) -> None:
     """The manifest must belong to these targets: same deployment, same version, every filter signed."""
     if manifest.deployment != deployment:
-        raise UpdateError("deployment", f"the list is for deployment {manifest.deployment!r}, this kiosk is "
+        raise UpdateError(DEPLOYMENT, f"the list is for deployment {manifest.deployment!r}, this kiosk is "
                           f"{deployment!r}", MANIFEST_TARGET)
     if manifest.list_version != targets.version:
-        raise UpdateError("inconsistent", f"manifest list version {manifest.list_version} differs from the "
+        raise UpdateError(INCONSISTENT, f"manifest list version {manifest.list_version} differs from the "
                           f"signed targets version {targets.version}", MANIFEST_TARGET)
     for entry in manifest.sets:
         info = targets.targets.get(entry.file)
         if info is None:
-            raise UpdateError("missing", f"{entry.file} is in the manifest but not among the signed targets",
+            raise UpdateError(MISSING, f"{entry.file} is in the manifest but not among the signed targets",
                               entry.file)
         if info.length != entry.compressed_size:
-            raise UpdateError("inconsistent", f"{entry.file}: the manifest declares {entry.compressed_size} "
+            raise UpdateError(INCONSISTENT, f"{entry.file}: the manifest declares {entry.compressed_size} "
                               f"bytes, the signed targets {info.length}", entry.file)
-
-
-def _load_root(data: bytes) -> TrustedMetadataSet:
-    try:
-        return TrustedMetadataSet(data, EnvelopeType.METADATA)
-    except (tuf_exc.RepositoryError, ValueError, TypeError, KeyError) as e:
-        raise UpdateError("malformed", f"the kiosk's trusted root is invalid: {e}", "root.json") from None
 
 
 @dataclass
@@ -418,30 +517,23 @@ def verify_stored(root_bytes: bytes, targets_bytes: bytes, manifest_bytes: bytes
     """Re-checks an installed list (integrity after power cuts and storage faults): its root
     is self-signed, its targets carry a threshold of that root's targets keys, and its
     manifest has the signed length and sha256. Expiry is the caller's (it knows the floors)."""
-    tms = _load_root(root_bytes)
-    deployment = deployment_of(tms.root)
+    root = _trusted_chain(root_bytes).root
+    deployment = deployment_of(root)
     try:
         md = Metadata[Targets].from_bytes(targets_bytes)
     except DeserializationError as e:
-        raise UpdateError("malformed", f"targets.json is not valid TUF metadata: {e}", "targets.json") from None
+        raise UpdateError(MALFORMED, f"{TARGETS_JSON} is not valid TUF metadata: {e}", TARGETS_JSON) from None
     if md.signed.type != Targets.type:
-        raise UpdateError("malformed", "targets.json is not targets metadata", "targets.json")
-    result = tms.root.get_verification_result(Targets.type, md.signed_bytes, md.signatures)
+        raise UpdateError(MALFORMED, f"{TARGETS_JSON} is not targets metadata", TARGETS_JSON)
+    signed_bytes = md.signed_bytes
+    result = root.get_verification_result(Targets.type, signed_bytes, md.signatures)
     if not result:
-        raise explain_signatures(tms.root, Targets.type, targets_bytes, "targets.json")
+        raise _signature_refusal(root, Targets.type, signed_bytes, md.signatures, TARGETS_JSON)
     targets = md.signed
     if targets.unrecognized_fields.get(DEPLOYMENT_FIELD) != deployment:
-        raise UpdateError("deployment", "the installed targets name another deployment", "targets.json")
-    info = targets.targets.get(MANIFEST_TARGET)
-    if info is None:
-        raise UpdateError("missing", "manifest.json is not among the signed targets", "targets.json")
-    TargetCheck.of_bytes(MANIFEST_TARGET, info, manifest_bytes)
-    try:
-        manifest = parse_manifest(manifest_bytes)
-    except BundleError as e:
-        raise UpdateError("malformed", f"the installed manifest is invalid: {e}", MANIFEST_TARGET) from None
-    check_manifest_binding(manifest, targets, deployment)
-    return StoredList(deployment, targets, manifest, describe_keys(tms.root, result.signed))
+        raise UpdateError(DEPLOYMENT, "the installed targets name another deployment", TARGETS_JSON)
+    manifest = _signed_manifest(targets, manifest_bytes, deployment, "installed")
+    return StoredList(deployment, targets, manifest, describe_keys(root, result.signed))
 
 
 def summary(release: Release) -> Mapping[str, Any]:

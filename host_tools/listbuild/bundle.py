@@ -26,6 +26,7 @@ from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG, universe_for
 from firmware.core.fpset import HASH_SCHEME, OPEN_END, WireHeader
 from firmware.core.keys import WORST_LOOKUPS, document_head, entry_name_heads, given_skeleton
 from firmware.core.translit import fold
+from firmware.update.durable import atomic_write
 from host_tools.listbuild.builder import encode_set, raw_hashes
 from host_tools.listbuild.csvinput import Entry
 
@@ -87,7 +88,7 @@ def hash_entries(entries: Sequence[Entry], salt: bytes, progress: Callable[[int]
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 futures = [pool.submit(_hash_slice, salt, a, b) for a, b in slices]
                 parts = []
-                for (a, b), f in zip(slices, futures):
+                for (a, b), f in zip(slices, futures, strict=True):
                     parts.append(f.result())
                     if progress is not None:
                         progress(b - a)
@@ -133,9 +134,7 @@ def write_bundle(entries: Sequence[Entry], out: Path, *, list_version: int, list
         _, digest = expand(wire, _HashSink(), 1 << 40)
         header = WireHeader.parse(wire, len(wire))
         name = SET_FILES[kind]
-        tmp = out / (name + ".tmp")
-        tmp.write_bytes(wire)
-        os.replace(tmp, out / name)
+        atomic_write(out / name, wire)
         sets.append({"kind": kind, "file": name, "keys": header.n, "universe": universe,
                      "end_years": header.end_years, "keys_per_end_year": [counts[y] for y in header.end_years],
                      "size": header.expanded_size, "compressed_size": len(wire), "sha256": digest})
@@ -145,17 +144,17 @@ def write_bundle(entries: Sequence[Entry], out: Path, *, list_version: int, list
         "list_date": list_date.isoformat(),
         "valid_until": valid_until.isoformat(),
         "deployment": deployment,
-        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "hash_scheme": HASH_SCHEME,
         "salt": salt.hex(),
         "false_alarm": {"strong_per_traveller": strong, "possible_per_traveller": possible,
                         "worst_lookups": WORST_LOOKUPS},
         "records": len(entries),
         "rejected_rows": rejected_rows,
-        "key_counts": {kind: s["keys"] - len(canaries) for kind, s in zip(("document", "name"), sets)}
+        "key_counts": {s["kind"]: s["keys"] - len(canaries) for s in sets}
         | {"canary": len(canaries)},
         "sets": sets,
         "canaries": canaries,
     }
-    (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write(out / MANIFEST_NAME, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return manifest

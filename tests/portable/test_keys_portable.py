@@ -182,19 +182,19 @@ def test_set_header_errors_name_the_field():
         except fpset.FilterError as e:
             assert e.field in (field, "universe", "n"), (pos, e.field)
         else:
-            assert False, "accepted a corrupt byte %d" % pos
+            raise AssertionError("accepted a corrupt byte %d" % pos)
     try:
         fpset.FingerprintSet(data[:-1])
     except fpset.FilterError as e:
         assert e.field == "n"
     else:
-        assert False, "accepted a truncated set"
+        raise AssertionError("accepted a truncated set")
     try:
         fpset.FingerprintSet(b"SBLF" + data[4:])
     except fpset.FilterError as e:
         assert "format 1" in e.reason and e.field == "magic"
     else:
-        assert False, "accepted an old Bloom filter"
+        raise AssertionError("accepted an old Bloom filter")
 
 
 def test_wire_errors_are_found_before_decoding():
@@ -204,7 +204,7 @@ def test_wire_errors_are_found_before_decoding():
     except fpset.FilterError as e:
         assert e.field == "classes"
     else:
-        assert False, "accepted a truncated wire set"
+        raise AssertionError("accepted a truncated wire set")
     bad = bytearray(wire)
     bad[fpset.HEADER_SIZE + 2] ^= 1  # the first class's Rice parameter
     try:
@@ -212,7 +212,7 @@ def test_wire_errors_are_found_before_decoding():
     except fpset.FilterError as e:
         assert e.field == "classes[0].rice"
     else:
-        assert False, "accepted a wrong Rice parameter"
+        raise AssertionError("accepted a wrong Rice parameter")
 
 
 def test_budget_arithmetic():
@@ -224,7 +224,7 @@ def test_budget_arithmetic():
     except ValueError:
         pass
     else:
-        assert False, "a universe beyond 2^62 was accepted"
+        raise AssertionError("a universe beyond 2^62 was accepted")
 
 
 class _Set:

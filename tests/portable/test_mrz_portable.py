@@ -28,6 +28,7 @@ def _raises(data):
     try:
         mrz.parse(data, today=TODAY)
     except mrz.MRZError as e:
+        assert not isinstance(e, mrz.MRZInternalError), "the parser crashed: %r" % (e.cause,)
         return e
     raise AssertionError("no MRZError")
 
@@ -209,15 +210,15 @@ def test_noise_bytes_crlf_whitespace():
 
 def test_errors_carry_line_and_column():
     e = _raises("")
-    assert e.line is None and "no MRZ" in e.reason
+    assert e.line is None and "no MRZ" in e.reason and e.code == "lines"
     e = _raises(TD3[0] + "\n" + TD3[1][:40])
-    assert e.line == 2 and e.column == 41
+    assert e.line == 2 and e.column == 41 and e.code == "length"
     e = _raises(TD3[0] + "\n" + TD3[1][:10] + "*" + TD3[1][11:])
-    assert e.line == 2 and e.column == 11 and "character" in e.reason
+    assert e.line == 2 and e.column == 11 and "character" in e.reason and e.code == "charset"
     e = _raises(b"\xff\xfe")
-    assert isinstance(e, mrz.MRZError)
+    assert isinstance(e, mrz.MRZError) and e.code == "lines"
     e = _raises(12345)
-    assert "expected bytes or text" in e.reason
+    assert "expected bytes or text" in e.reason and e.code == "input"
     assert str(_raises(TD3[0] + "\n" + TD3[1][:40])).startswith("line 2, column 41:")
 
 
@@ -274,3 +275,17 @@ def test_unrepairable_stays_invalid():
 def test_document_repr_has_no_personal_data():
     d = _parse(TD3)
     assert "ERIKSSON" not in repr(d) and "L898902C3" not in repr(d)
+
+
+def test_field_places_are_where_generate_writes_them():
+    # The public layout (used by tools that name a field's place) agrees with the zones written.
+    assert mrz.field_span("TD3", "document_number") == (1, 0, 9)
+    assert mrz.field_span("TD1", "name") == (2, 0, 30)
+    assert mrz.field_span("MRVB", "optional_data_check") is None
+    assert mrz.field_span(None, "name") is None
+    line, start, end = mrz.field_span("TD3", "birth_date")
+    assert TD3[line][start:end] == "740812"
+    assert mrz.kind_at("TD3", line, start) == ("birth_date", mrz.NUM)
+    assert mrz.kind_at("TD1", 0, 5) == ("document_number", mrz.ALNUM)
+    assert mrz.forced_repair("O", mrz.NUM) == "0" and mrz.forced_repair("0", mrz.ALPHA) == "O"
+    assert mrz.forced_repair("O", mrz.ALNUM) is None

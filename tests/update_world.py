@@ -1,4 +1,5 @@
-"""Shared fixtures for the update tests: real keys, real bundles, real repositories.
+"""The update tests' world: real keys, real bundles, real repositories (the ``world``
+fixture in conftest.py is one per test module).
 
 Nothing here is mocked: keys are Ed25519 (unencrypted, for speed), bundles come from
 ``write_bundle``, metadata from python-tuf. ``raw_repository`` lays out a repository
@@ -14,9 +15,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from securesystemslib.signer import CryptoSigner
-from tuf.api.metadata import MetaFile, Metadata, Snapshot, Targets, Timestamp
+from tuf.api.metadata import Metadata, MetaFile, Snapshot, Targets, Timestamp
 
 from host_tools import signing
 from host_tools.listbuild.bundle import write_bundle
@@ -116,8 +116,3 @@ def make_world(tmp: Path, deployment: str = DEPLOYMENT) -> World:
     signing.init_keys(tmp / "keys", deployment, passphrase=None)
     return World(tmp, tmp / "keys")
 
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    """Shared by a module's tests: they must not change its keys (rotations use make_world)."""
-    return make_world(tmp_path_factory.mktemp("world"))

@@ -1,0 +1,157 @@
+"""The folder tree's rules, checked on the source (docs/architecture.md, "Who owns what").
+
+Each rule is one dependency the architecture forbids; the test names the module and
+line that breaks it, so a newcomer sees the rule when they trip over it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("firmware", "kiosk_ui", "host_tools")
+
+# the two composition roots: they wire the kiosk's parts and the commands together
+COMPOSITION_ROOTS = {"firmware/cli.py", "firmware/kiosk/service.py"}
+
+
+def _sources() -> list[Path]:
+    return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py") if "board" not in p.parts)
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _imports(path: Path) -> Iterator[tuple[str, int]]:
+    """Every module ``path`` imports (absolute names), with its line."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module, node.lineno
+            for a in node.names:
+                yield f"{node.module}.{a.name}", node.lineno
+
+
+def _violations(rule: str, files: list[Path], forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()) -> list[str]:
+    out = []
+    for path in files:
+        for name, line in _imports(path):
+            if any(name == f or name.startswith(f + ".") for f in forbidden) and not any(
+                    name == a or name.startswith(a + ".") for a in allowed):
+                out.append(f"{_rel(path)}:{line} imports {name} ({rule})")
+    return out
+
+
+def test_firmware_never_imports_the_ui_or_the_workstation_tools() -> None:
+    files = [p for p in _sources() if _rel(p).startswith("firmware/") and _rel(p) not in COMPOSITION_ROOTS]
+    assert _violations("only the composition roots wire kiosk_ui in", files, ("kiosk_ui", "host_tools")) == []
+    # firmware/cli.py names its commands' modules as strings; it imports none of them
+    assert _violations("the dispatcher imports a command only when it runs", [ROOT / "firmware/cli.py"],
+                       ("kiosk_ui", "host_tools")) == []
+
+
+def test_the_ui_sees_only_the_kiosks_pure_values() -> None:
+    files = [p for p in _sources() if _rel(p).startswith("kiosk_ui/")]
+    assert _violations("kiosk_ui renders screens from firmware.kiosk.screen values", files, ("firmware",),
+                       allowed=("firmware.kiosk.screen", "firmware.core")) == []
+
+
+def test_input_handling_does_not_load_the_renderer() -> None:
+    files = [ROOT / "kiosk_ui/input.py"]
+    assert _violations("touch and buttons need no Pillow or segno", files, ("PIL", "segno", "kiosk_ui.render")) == []
+
+
+def test_the_portable_core_depends_only_on_itself() -> None:
+    files = [p for p in _sources() if _rel(p).startswith("firmware/core/")]
+    out = []
+    for path in files:
+        for name, line in _imports(path):
+            top = name.split(".")[0]
+            if top in ("firmware", "kiosk_ui", "host_tools") and not name.startswith("firmware.core"):
+                out.append(f"{_rel(path)}:{line} imports {name}")
+    assert out == [], "firmware/core is pure and runs on MicroPython: it imports nothing of the shell"
+
+
+def test_only_the_adapter_touches_tufs_private_modules() -> None:
+    out = []
+    for path in _sources():
+        if _rel(path) == "firmware/update/tuf_adapter.py":
+            continue
+        for name, line in _imports(path):
+            if name.startswith("tuf.") and any(part.startswith("_") for part in name.split(".")):
+                out.append(f"{_rel(path)}:{line} imports {name}")
+    assert out == [], "tuf's private API is pinned behind firmware/update/tuf_adapter.py"
+
+
+def _string_constants(path: Path) -> Iterator[tuple[str, int]]:
+    """String literals that are not docstrings."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.value, node.lineno
+
+
+@pytest.mark.parametrize("literal", ["floors.json", "audit.log", "time-floor", "/var/lib/safar", "SAFAR-LISTS"])
+def test_the_state_directory_and_the_stick_layout_have_one_owner(literal: str) -> None:
+    owners = {"firmware/update/layout.py", "firmware/usb.py"}
+    out = [f"{_rel(p)}:{line}" for p in _sources() if _rel(p) not in owners
+           for text, line in _string_constants(p) if literal in text]
+    assert out == [], f"{literal!r} is spelled outside firmware/update/layout.py and firmware/usb.py"
+
+
+# third-party errors that carry nothing but text: (file, the words looked for, why)
+FOREIGN_TEXT = {
+    ("firmware/kiosk/config.py", "(at line "): "tomllib.TOMLDecodeError gives its position only in the message",
+    ("firmware/ioboard/driver.py", "lock"): "pyserial's SerialException says 'could not exclusively lock' in text only",
+}
+
+
+def test_no_caller_decides_by_an_error_messages_words() -> None:
+    """``"expired" in reason`` breaks the day someone rewords a message: errors carry codes."""
+    out = []
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant)
+                    and isinstance(node.left.value, str) and any(isinstance(o, (ast.In, ast.NotIn)) for o in node.ops)):
+                continue
+            for right in node.comparators:
+                target = right.attr if isinstance(right, ast.Attribute) else getattr(right, "id", None)
+                if isinstance(right, ast.Call):  # str(e), str(e).lower()
+                    func = right.func
+                    while isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+                        func = func.value.func
+                    target = getattr(func, "id", None)
+                if target in ("reason", "message", "msg", "detail", "str") and (
+                        _rel(path), node.left.value) not in FOREIGN_TEXT:
+                    out.append(f"{_rel(path)}:{node.lineno}")
+    assert out == []
+
+
+def test_the_update_packages_lazy_exports_all_resolve() -> None:
+    """An export named like a submodule would turn into the module once that is imported."""
+    import importlib
+    import pkgutil
+    import types
+
+    import firmware.update as update
+
+    for sub in pkgutil.iter_modules(update.__path__):
+        importlib.import_module(f"firmware.update.{sub.name}")
+    assert sorted(update.__all__) == sorted(update._EXPORTS)
+    for name in update.__all__:
+        assert not isinstance(getattr(update, name), types.ModuleType), f"firmware.update.{name} is a module"
