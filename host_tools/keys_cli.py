@@ -42,11 +42,15 @@ def _parser() -> argparse.ArgumentParser:
                              "root-*.pem in DIR/keys)")
         sp.add_argument("--days", type=int, default=None, help="new root expiry in days from now")
 
-    def role(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--role", required=True, choices=signing.KEY_ROLES, help="the role whose keys change")
-
-    def threshold(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--threshold", type=int, help="the role's new threshold (default: unchanged)")
+    def new_root_version(name: str, text: str, *, changes_a_role: bool = True) -> argparse.ArgumentParser:
+        """A command that writes the next root version (signed by root keys), maybe changing one role's keys."""
+        sp = sub.add(name, text)
+        common(sp)
+        root_signing(sp)
+        if changes_a_role:
+            sp.add_argument("--role", required=True, choices=signing.KEY_ROLES, help="the role whose keys change")
+            sp.add_argument("--threshold", type=int, help="the role's new threshold (default: unchanged)")
+        return sp
 
     i = sub.add("init", "generate root, targets and publish keys and root version 1")
     common(i)
@@ -65,31 +69,14 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"root expiry in days (default {signing.DEFAULT_ROOT_DAYS})")
     i.add_argument("--no-passphrase", action="store_true", help="unencrypted keys (demos and tests only)")
 
-    a = sub.add("add", "new key for a role (new root version)")
-    common(a)
-    root_signing(a)
-    role(a)
+    a = new_root_version("add", "new key for a role (new root version)")
     a.add_argument("--name", required=True, help="name of the new key")
-    threshold(a)
-
-    r = sub.add("rotate", "replace a role's key by a new one (new root version)")
-    common(r)
-    root_signing(r)
-    role(r)
+    r = new_root_version("rotate", "replace a role's key by a new one (new root version)")
     r.add_argument("--replace", required=True, help="name of the key to retire")
     r.add_argument("--name", help="name of the new key (default: NAME-vN)")
-    threshold(r)
-
-    d = sub.add("remove", "retire a role's key without replacement (new root version)")
-    common(d)
-    root_signing(d)
-    role(d)
+    d = new_root_version("remove", "retire a role's key without replacement (new root version)")
     d.add_argument("--name", required=True, help="name of the key to retire")
-    threshold(d)
-
-    n = sub.add("renew", "same keys, later expiry (new root version)")
-    common(n)
-    root_signing(n)
+    new_root_version("renew", "same keys, later expiry (new root version)", changes_a_role=False)
 
     s = sub.add("sign-root", "add a root key holder's signature to a pending root version")
     common(s)

@@ -149,6 +149,7 @@ SHAPES = {"full date": "{y}{m}{d}", "unknown day": "{y}{m}<<", "unknown month": 
           "year only": "{y}<<<<"}
 
 
+@pytest.mark.slow
 def test_per_traveller_budget_holds_for_every_passport_shape(tmp_path: Path) -> None:
     """Loose budgets so that false alarms are frequent enough to count in seconds: the
     worst shape (a birth year alone) must come close to the budget and stay under it;

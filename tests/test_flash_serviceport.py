@@ -139,6 +139,7 @@ class Unplug:
         return self.inner.write(data)
 
 
+@pytest.mark.slow
 def test_a_pulled_cable_resumes(world: World, kiosk_state: Path, pty_pair: tuple[int, int], tmp_path: Path) -> None:
     # a bigger list so there are many frames
     rng = random.Random(5)

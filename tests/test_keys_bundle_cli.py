@@ -7,23 +7,15 @@ and the repository, not the passphrases.
 
 from __future__ import annotations
 
-import io
 import json
 import os
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from clirun import run
 from update_world import DEPLOYMENT, World
 
 from host_tools import bundle_cli, keys_cli
-
-
-def run(module: object, *argv: object) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = module.main([str(a) for a in argv])  # type: ignore[attr-defined]
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture()

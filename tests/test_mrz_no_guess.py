@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +83,7 @@ def zones(draw: st.DrawFn) -> tuple[list[str], dict[str, str]]:
     return lines, _truth(f.surname, f.given_names, f.document_number, f.nationality, f.birth_date, f.expiry_date)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(zones(), st.data())
 def test_a_digit_read_as_another_digit_is_never_accepted_with_wrong_data(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,6 +74,7 @@ def test_generate_then_parse_round_trips(case: tuple[str, list[str], dict[str, s
     assert list(d.lines) == lines
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(documents(), st.data())
 def test_single_character_change_is_never_silently_accepted(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from clirun import run
 from update_world import DEPLOYMENT, World, make_world
 
 from firmware.update import install, installed, provision
@@ -17,13 +16,6 @@ from firmware.usb import USB_FOLDER
 from host_tools import bundle_cli, keys_cli
 
 NOW = dt.date(2026, 11, 23)
-
-
-def run(module: object, *argv: object) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = module.main([str(a) for a in argv])  # type: ignore[attr-defined]
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture()

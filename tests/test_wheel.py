@@ -78,7 +78,7 @@ def missing_from_wheel(wheel: Path, source: Path) -> list[str]:
         return missing
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=20)
 def test_wheel_installs_and_runs_the_demo_outside_the_checkout(tmp_path: Path) -> None:
     source = _clone(tmp_path / "clone")
     assert list(source.glob("kiosk_ui/locale/*/LC_MESSAGES/*.mo")), "a fresh clone has no compiled catalogues"
