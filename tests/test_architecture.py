@@ -7,6 +7,7 @@ line that breaks it, so a newcomer sees the rule when they trip over it.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,9 +28,14 @@ def _rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
 def _imports(path: Path) -> Iterator[tuple[str, int]]:
     """Every module ``path`` imports (absolute names), with its line."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = _tree(path)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
@@ -93,7 +99,7 @@ def test_only_the_adapter_touches_tufs_private_modules() -> None:
 
 def _string_constants(path: Path) -> Iterator[tuple[str, int]]:
     """String literals that are not docstrings."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     docstrings = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
@@ -124,8 +130,7 @@ def test_no_caller_decides_by_an_error_messages_words() -> None:
     """``"expired" in reason`` breaks the day someone rewords a message: errors carry codes."""
     out = []
     for path in _sources():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in ast.walk(_tree(path)):
             if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant)
                     and isinstance(node.left.value, str) and any(isinstance(o, (ast.In, ast.NotIn)) for o in node.ops)):
                 continue

@@ -23,6 +23,7 @@ VULTURE_IGNORED_NAMES = {
     "exc": "__exit__(self, *exc): the with statement passes the exception triple, by protocol",
     "KEY_F3": "kiosk_ui/input.py reads F1..F4 as a range (language keys); F3 is named to show the range is whole",
     "__getattr__": "a module's __getattr__ (PEP 562) is called by the import system: firmware.update's lazy exports",
+    "pytest_*": "pytest calls its hooks (conftest.py) by name",
     "log_message": "BaseHTTPRequestHandler calls it for each request; test servers override it to stay quiet",
 }
 
