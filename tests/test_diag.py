@@ -663,7 +663,8 @@ def test_answer_to_blank_and_unknown_lines(tmp_path: Path) -> None:
     assert remote.answer(b"HELLO", kctx) == b"ERR unknown request\n"
 
 
-@pytest.mark.parametrize("line", [b'{"checks": 3}', b'{"checks": [{"name": "x"}]}', b"{not json", b"[1]"])
+@pytest.mark.parametrize("line", [b'{"checks": 3}', b'{"checks": [{"name": "x"}]}', b"{not json", b"[1]",
+                                  b'{"checks": ' + b"[" * 60000])  # nesting that kills json.loads
 def test_a_line_that_is_not_a_report_is_refused(line: bytes) -> None:
     with pytest.raises(remote.RemoteDiagError):
         remote._parse_report(line)

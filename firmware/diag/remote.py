@@ -23,6 +23,7 @@ from typing import Any
 
 import serial
 
+from firmware import untrusted_json
 from firmware.diag.checks import CheckResult, DiagContext, run_all
 from firmware.diag.report import report_dict, results_from
 
@@ -105,7 +106,7 @@ def fetch(port_path: str, timeout: float = 60.0) -> list[CheckResult]:
 
 def _parse_report(line: bytes) -> list[CheckResult]:
     try:
-        data: Any = json.loads(line)
+        data: Any = untrusted_json.loads(line, max_bytes=MAX_REPORT)
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         return results_from(data)
