@@ -68,7 +68,7 @@ def main(argv: list[str]) -> int:
         kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), _Sink((w, h)),
                       Renderer(config.branding), (w, h), today=lambda: today,
                       on_frame=lambda s, r: framed.append(time.perf_counter()))
-        kiosk.refresh_list()
+        kiosk.start()
         for _ in range(20):
             kiosk.step(0.02)
         idle = rss_mb()

@@ -1,10 +1,12 @@
-"""``safar bundle sign|cosign|verify|publish``: signed ban-list bundles and repositories.
+"""``safar bundle sign|cosign|verify|publish|refresh-timestamp``: signed ban-list bundles and repositories.
 
 A bundle is what ``safar list build`` writes (manifest.json + *.gcs). ``sign`` adds
 TUF targets metadata (``BUNDLE/targets.json``: length and sha256 of every file, version =
 list version, expiry = valid_until, the deployment) signed by one list signer; each
 further signer runs ``cosign``. ``publish`` lays out a repository (``metadata/`` and
-``targets/``) for a web root or, with ``--usb``, a USB stick's ``SAFAR-LISTS/`` folder.
+``targets/``) for a web root or, with ``--usb``, a USB stick's ``SAFAR-LISTS/`` folder;
+its timestamp runs out in ``--timestamp-days`` (default 7), and ``refresh-timestamp``
+re-signs it (run it on a timer: polling kiosks refuse a repository whose timestamp ran out).
 ``verify`` checks a bundle or a repository against a root and says what is valid or not
 (exit 0 when everything is, 1 otherwise).
 """
@@ -16,6 +18,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from securesystemslib.signer import CryptoSigner
 from tuf.api.metadata import Root
 
 from firmware.banlist.errors import BundleError
@@ -49,15 +52,24 @@ def _parser() -> argparse.ArgumentParser:
     u = sub.add("publish", "lay out a repository (metadata/ and targets/)")
     u.add_argument("bundle", type=Path, help="the signed bundle directory")
     u.add_argument("out", type=Path, help="web root, or the USB stick's mount point with --usb")
-    u.add_argument("--keys", type=Path, required=True, help="keys directory (root versions, publish key)")
-    u.add_argument("--key", type=Path, help="publish private key (default: DIR/keys/publish-*.pem)")
     u.add_argument("--usb", action="store_true", help=f"write into OUT/{USB_FOLDER}/")
     u.add_argument("--passphrase-file", type=Path, help=passphrase)
+    r = sub.add("refresh-timestamp", "re-sign a published repository's timestamp (the same list, a later expiry)")
+    r.add_argument("repository", type=Path, help=f"the published repository (web root, or OUT/{USB_FOLDER})")
+    r.add_argument("--passphrase-file", type=Path, help=passphrase)
+    for command in (u, r):
+        command.add_argument("--keys", type=Path, required=command is u,
+                             help="keys directory (root versions, publish key)")
+        command.add_argument("--key", type=Path, help="publish private key (default: DIR/keys/publish-*.pem)")
+        command.add_argument("--timestamp-days", type=int, default=signing.DEFAULT_TIMESTAMP_DAYS,
+                             help="days until the timestamp runs out (at most the list's validity; "
+                                  f"default {signing.DEFAULT_TIMESTAMP_DAYS}); re-sign it before then")
     return p
 
 
 def main(argv: list[str]) -> int:
-    handlers = {"sign": _sign, "cosign": _sign, "verify": _verify, "publish": _publish}
+    handlers = {"sign": _sign, "cosign": _sign, "verify": _verify, "publish": _publish,
+                "refresh-timestamp": _refresh_timestamp}
     return run_cli(_parser(), handlers, argv, errors=(SigningError,))
 
 
@@ -75,16 +87,29 @@ def _sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def _publish(args: argparse.Namespace) -> int:
+def _publish_signer(args: argparse.Namespace) -> CryptoSigner:
     key = args.key
     if key is None:
+        if args.keys is None:
+            raise SigningError("give --key (the publish private key) or --keys DIR")
         found = sorted((args.keys / "keys").glob("publish-*.pem"))
         if not found:
             raise SigningError(f"no publish key in {args.keys / 'keys'}; give --key")
         key = found[0]
-    signer = signing.load_signer(key, None, args.passphrase_file)
-    repo = signing.publish(args.bundle, args.out, signing.root_chain(args.keys), signer, usb=args.usb)
+    return signing.load_signer(key, None, args.passphrase_file)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    repo = signing.publish(args.bundle, args.out, signing.root_chain(args.keys), _publish_signer(args),
+                           usb=args.usb, timestamp_days=args.timestamp_days)
     print(f"published to {repo}")
+    return 0
+
+
+def _refresh_timestamp(args: argparse.Namespace) -> int:
+    md = signing.refresh_timestamp(args.repository, _publish_signer(args), days=args.timestamp_days)
+    print(f"{args.repository}: timestamp version {md.signed.version}, valid until "
+          f"{md.signed.expires.strftime('%Y-%m-%d %H:%M')} UTC")
     return 0
 
 
@@ -104,6 +129,7 @@ def _verify(args: argparse.Namespace) -> int:
         lines.append(f"ok       metadata: root v{release.root.version}, list version {release.list_version}, "
                      f"deployment {release.deployment!r}")
         lines.append(f"ok       signed by {', '.join(release.signed_by)}")
+        lines.append(_timestamp_line(release.timestamp_expires, release.reference_time))
         lines.append(f"ok       {MANIFEST_NAME}: list of {release.manifest.list_date}, valid until "
                      f"{release.manifest.valid_until}")
         for name in release.files():
@@ -123,6 +149,15 @@ def _verify(args: argparse.Namespace) -> int:
         lines.append(f"INVALID  {e.file or 'repository'}: {e.reason} [{e.code}]")
         info = {"error": e.to_dict()}
     return _report(args, ok, lines, info)
+
+
+def _timestamp_line(expires: dt.datetime, reference: dt.datetime) -> str:
+    """An expired timestamp is no fault of a stick's repository: only polling kiosks judge it."""
+    when = f"{expires.strftime('%Y-%m-%d %H:%M')} UTC"
+    if expires > reference:
+        return f"ok       timestamp: valid until {when}"
+    return (f"note     timestamp: expired {when}; kiosks polling this repository refuse it "
+            "('safar bundle refresh-timestamp'), from a USB stick or the serial port it installs")
 
 
 def _verify_bundle(args: argparse.Namespace, root: Root, now: dt.date) -> int:

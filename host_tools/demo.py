@@ -143,7 +143,7 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
 
         rec.caption = "Start: kiosk ready, waiting for a passport"
         before = kiosk.frames
-        kiosk.refresh_list()
+        kiosk.start()  # as the service does: the list read back in full before the first frame
         settle("idle", before)
         for caption, expected, lines in demo_passports(today):
             rec.caption = caption

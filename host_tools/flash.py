@@ -59,19 +59,29 @@ class _Link:
     def send(self, frame: bytes) -> None:
         self.t.write(frame)
 
-    def wait(self, want: int, timeout: float, match: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    def wait(self, want: int, timeout: float, match: Callable[[dict[str, Any]], bool] | None = None,
+             asked: int | None = None) -> dict[str, Any]:
+        """The first ``want`` frame that ``match``es; an ERROR naming the frame ``asked`` (its CRC) is a refusal.
+
+        Answers to someone else's frames (garbage on the line before we came, an earlier
+        run's requests) are passed over: they say nothing about ours."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.pending:
-                self.pending = self.decoder.feed(self.t.read(4096))
+                self.pending = self.decoder.feed(self.t.read(4096), time.monotonic())
                 continue
             frame = self.pending.pop(0)
-            if frame.type == p.ERROR:
-                raise KioskRefused(f"the kiosk says: {frame.json().get('reason')}")
-            if frame.type == want:
+            if frame.type not in (p.ERROR, want):
+                continue
+            try:
                 msg = frame.json()
-                if match is None or match(msg):
-                    return msg
+            except p.ServicePortError:
+                continue
+            if frame.type == p.ERROR:
+                if msg.get("refused") == asked:
+                    raise KioskRefused(f"the kiosk says: {msg.get('reason')}")
+            elif match is None or match(msg):
+                return msg
         raise FlashError(f"no {p.NAMES[want]} from the kiosk within {timeout:g} s")
 
     def request(self, frame: bytes, want: int, timeout: float, tries: int = 3,
@@ -79,7 +89,7 @@ class _Link:
         for attempt in range(tries):
             self.send(frame)
             try:
-                return self.wait(want, timeout, match)
+                return self.wait(want, timeout, match, asked=p.frame_crc(frame))
             except KioskRefused:
                 raise
             except FlashError:
@@ -141,7 +151,8 @@ def _flash(args: argparse.Namespace) -> int:
     import serial
 
     try:
-        port = serial.serial_for_url(args.port, baudrate=args.baud, timeout=0.1)
+        # a write timeout: a kiosk that stops reading fails the command instead of hanging it
+        port = serial.serial_for_url(args.port, baudrate=args.baud, timeout=0.1, write_timeout=args.timeout)
     except (serial.SerialException, ValueError) as e:
         raise FlashError(f"cannot open {args.port}: {e}") from None
     last = [0.0]

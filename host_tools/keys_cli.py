@@ -1,7 +1,9 @@
-"""``safar keys init|add|rotate|remove|renew|sign-root|show``: the officials' keys and root versions.
+"""``safar keys init|add|rotate|remove|renew|sign-root|passwd|show``: the officials' keys and root versions.
 
-Private keys are Ed25519, PKCS#8 PEM encrypted with a passphrase (``--passphrase-file``,
-else env ``SAFAR_PASSPHRASE``, else a prompt). Every change of keys or thresholds is a new
+Private keys are Ed25519, PKCS#8 PEM, each encrypted with its holder's own passphrase
+(at least 12 characters): ``--passphrase-file ROLE-NAME=FILE`` for one key (repeat), else
+``--passphrase-file FILE`` for every key, else env ``SAFAR_PASSPHRASE``, else a prompt that
+names the key; ``safar keys passwd`` gives one key a new passphrase. Every change of keys or thresholds is a new
 root version, signed by a threshold of the previous root's keys and of its own; kiosks
 pick it up with the next list, without reflashing. When not enough root keys are at hand,
 the new version is written as ``root/N.root.json.partial`` and the other holders add
@@ -20,6 +22,7 @@ from tuf.api.metadata import Metadata, Root
 from firmware.cliutil import command_parser, run_cli, subcommands
 from host_tools import signing
 from host_tools.signing import SigningError
+from host_tools.signing.keyfiles import Passphrases, change_passphrase, check_name
 
 EXIT_PARTIAL = 3
 
@@ -34,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("dir", type=Path, help="keys directory")
-        sp.add_argument("--passphrase-file", type=Path, help="file holding the passphrase (first line)")
+        sp.add_argument("--passphrase-file", action="append", metavar="[ROLE-NAME=]FILE",
+                        help="file holding the passphrase of the key ROLE-NAME (repeat, one per holder), or "
+                             "without ROLE-NAME= of every key")
 
     def root_signing(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--root-key", type=Path, action="append", default=None,
@@ -82,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("--key", type=Path, required=True, help="your root private key (.pem)")
 
+    pw = sub.add("passwd", "give one key a new passphrase (its holder's own)")
+    common(pw)
+    pw.add_argument("--name", required=True, metavar="ROLE-NAME", help="the key, e.g. root-1 or targets-border")
+    pw.add_argument("--new-passphrase-file", type=Path,
+                    help="file holding the new passphrase (default: a prompt, twice)")
+
     sh = sub.add("show", "roles, keys, thresholds and expiry of a root")
     sh.add_argument("dir", type=Path, help="keys directory or a root.json")
     return p
@@ -89,18 +100,28 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     handlers = {"init": _init, "add": _add, "rotate": _rotate, "remove": _remove, "renew": _renew,
-                "sign-root": _sign_root, "show": _show}
+                "sign-root": _sign_root, "passwd": _passwd, "show": _show}
     return run_cli(_parser(), handlers, argv, errors=(SigningError,))
 
 
 def _init(args: argparse.Namespace) -> int:
-    passphrase = None if args.no_passphrase else signing.read_passphrase(
-        args.passphrase_file, "passphrase for the new keys: ", confirm=True)
+    passphrases = Passphrases.from_entries(args.passphrase_file)
+    made = [f"{role}-{name}" for role, names in
+            (("root", args.root_names), ("targets", args.targets_names), ("publish", args.publish_names))
+            for name in names]
+    unknown = sorted(set(passphrases.own) - set(made))
+    if unknown:
+        raise SigningError(f"a passphrase file is given for {', '.join(unknown)}, which init does not make")
     md = signing.init_keys(args.dir, args.deployment, root_names=args.root_names,
                            root_threshold=args.root_threshold, targets_names=args.targets_names,
                            targets_threshold=args.targets_threshold, publish_names=args.publish_names,
-                           passphrase=passphrase, days=args.days)
+                           passphrase=None if args.no_passphrase else passphrases.to_set, days=args.days)
     print(json.dumps(signing.describe_root(md.signed), indent=2))
+    shared = [] if args.no_passphrase else passphrases.shared_by(made)
+    if len(shared) > 1:
+        print(f"warning: {', '.join(shared)} share one passphrase; a threshold of keys means separate people "
+              f"only when each holder sets their own: safar keys passwd {args.dir} --name ROLE-NAME",
+              file=sys.stderr)
     print(f"root version 1 written to {args.dir / 'root.json'}: ship it in the kiosk image. Give each "
           f"key holder their own .pem from {args.dir / 'keys'} and remove the others from this machine.",
           file=sys.stderr)
@@ -109,7 +130,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _finish_root(args: argparse.Namespace, md: Metadata[Root], new_private: list[signing.KeyInfo]) -> int:
     paths = args.root_key if args.root_key else signing.root_keys_in(args.dir)
-    signers = signing.load_root_signers(paths, None, args.passphrase_file)
+    signers = signing.load_root_signers(paths, Passphrases.from_entries(args.passphrase_file))
     signers += [signing.signer_of(k.private) for k in new_private if k.private is not None and k.role == "root"]
     signing.sign_root_version(args.dir, md, signers)
     path = signing.write_root_version(args.dir, md, allow_partial=True)
@@ -125,8 +146,7 @@ def _finish_root(args: argparse.Namespace, md: Metadata[Root], new_private: list
 
 
 def _new_key(args: argparse.Namespace, role: str, name: str) -> signing.KeyInfo:
-    passphrase = signing.read_passphrase(args.passphrase_file, f"passphrase for the new key {role}-{name}: ",
-                                         confirm=True)
+    passphrase = Passphrases.from_entries(args.passphrase_file).to_set(f"{role}-{name}")
     return signing.write_key_pair(args.dir / "keys", role, name, passphrase)
 
 
@@ -178,7 +198,7 @@ def _sign_root(args: argparse.Namespace) -> int:
     if not pending:
         raise SigningError(f"no root version is pending in {args.dir / 'root'}")
     md = Metadata[Root].from_bytes(pending[-1].read_bytes())
-    signer = signing.load_signer(args.key, None, args.passphrase_file)
+    signer = signing.load_signer(args.key, passphrases=Passphrases.from_entries(args.passphrase_file))
     before = len(md.signatures)
     signing.sign_root_version(args.dir, md, [signer])
     if len(md.signatures) == before and signer.public_key.keyid not in md.signatures:
@@ -189,6 +209,16 @@ def _sign_root(args: argparse.Namespace) -> int:
         print(f"signed; still pending ({detail})", file=sys.stderr)
         return EXIT_PARTIAL
     print(f"root version {md.signed.version} complete: {path}", file=sys.stderr)
+    return 0
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    label = check_name(args.name)
+    path = args.dir / "keys" / f"{label}.pem"
+    if not path.exists():
+        raise SigningError(f"no key {label} in {args.dir / 'keys'}")
+    change_passphrase(path, Passphrases.from_entries(args.passphrase_file), args.new_passphrase_file)
+    print(f"{label}: new passphrase set", file=sys.stderr)
     return 0
 
 

@@ -268,9 +268,10 @@ def test_list_not_provisioned_or_not_installed_fails(tmp_path: Path, repository:
     state = tmp_path / "state"
     r = C.check_list(ctx(tmp_path, state))
     assert r.status == "fail" and "No usable list" in r.message and "no trusted root" in r.message
+    assert "safar update provision ROOT.json" in r.message  # what the technician does about it
     provision(state, repository[1])
     r = C.check_list(ctx(tmp_path, state))
-    assert r.status == "fail" and "no list installed" in r.message
+    assert r.status == "fail" and "no list installed" in r.message and "Install a current signed list" in r.message
 
 
 def test_list_signed_passes_with_its_signers(tmp_path: Path, repository: SignedRepository) -> None:
@@ -375,10 +376,13 @@ def test_clock_before_build_fails(tmp_path: Path) -> None:
 
 def test_clock_unreadable_floor_warns(tmp_path: Path, repository: SignedRepository) -> None:
     put(tmp_path, "/run/systemd/timesync/synchronized")
-    floors = install_signed(repository, tmp_path / "var/lib/safar").floors
-    floors.write_text("yesterday-ish\n")
+    layout = install_signed(repository, tmp_path / "var/lib/safar")
+    layout.floors.write_text("yesterday-ish\n")
+    assert C.check_clock(ctx(tmp_path)).status == "pass"  # the other copy is read
+    layout.floors_backup.write_text("yesterday-ish\n")
     r = C.check_clock(ctx(tmp_path))
     assert r.status == "warn" and "unreadable" in r.message and "floors file" in r.details["floor_error"]
+    assert "safar update provision ROOT.json --force --built" in r.message
 
 
 # -- power and temperature -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bitrot import zero_a_block_the_canaries_miss
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -244,3 +245,93 @@ def test_a_set_that_disagrees_with_its_manifest_is_refused(tmp_path: Path, field
     with pytest.raises(BundleError) as e:
         unpack_bundle(tmp_path / "b", tmp_path / "x")
     assert words in str(e.value)
+
+
+def _bundle(tmp: Path, count: int = 200) -> Path:
+    write_bundle(_entries(count, 1), tmp / "b", list_version=1, list_date=TODAY,
+                 valid_until=TODAY + dt.timedelta(days=200), deployment="test", salt=bytes(range(16)))
+    return tmp / "b"
+
+
+def _edit_manifest(path: Path, kind: str, **change: object) -> dict:
+    raw = json.loads(path.read_text())
+    entry = next(s for s in raw["sets"] if s["kind"] == kind)
+    entry.update(change)
+    path.write_text(json.dumps(raw))
+    return entry
+
+
+def test_a_set_with_a_ban_end_year_dropped_is_refused_at_install(tmp_path: Path) -> None:
+    """What a builder that lost one partition signs: a name set rebuilt without the keys that
+    end in 2029, every field derived from that set agreeing with it, and the counts per ban-end
+    year the list had (``keys_per_end_year``) left as they were."""
+    from host_tools.listbuild.bundle import collect_keys
+
+    b = _bundle(tmp_path)
+    raw = json.loads((b / "manifest.json").read_text())
+    keys, years = collect_keys(_entries(200, 1))["name"]
+    kept = [(k, y) for k, y in zip(keys, years, strict=True) if y != 2029] + [(c, 0) for c in raw["canaries"]]
+    wire, _ = build_wire([k for k, _ in kept], [y for _, y in kept], raw["sets"][1]["universe"], bytes(range(16)))
+    out = io.BytesIO()
+    header, digest = expand(wire, out, 1 << 30)
+    (b / "names.gcs").write_bytes(wire)
+    entry = _edit_manifest(b / "manifest.json", "name", keys=header.n, end_years=header.end_years,
+                           size=len(out.getvalue()), compressed_size=len(wire), sha256=digest)
+    assert len(entry["keys_per_end_year"]) == 3 and len(header.end_years) == 2
+    with pytest.raises(BundleError) as e:
+        unpack_bundle(b, tmp_path / "x")
+    assert e.value.field == "keys_per_end_year" and e.value.file and e.value.file.endswith("names.gcs")
+
+
+def test_a_set_whose_counts_per_ban_end_year_disagree_is_refused_at_install(tmp_path: Path) -> None:
+    b = _bundle(tmp_path)
+    counts = json.loads((b / "manifest.json").read_text())["sets"][0]["keys_per_end_year"]
+    _edit_manifest(b / "manifest.json", "document", keys_per_end_year=[counts[0] + 1, counts[1] - 1, *counts[2:]])
+    with pytest.raises(BundleError) as e:
+        unpack_bundle(b, tmp_path / "x")
+    assert e.value.field == "keys_per_end_year"
+    assert not (tmp_path / "x" / "documents.fps").exists()
+
+
+def test_an_installed_set_is_checked_against_its_counts_on_opening(tmp_path: Path) -> None:
+    """A list installed before the counts were checked: opening checks that they add up to the
+    set's entries; a full check counts the entries of each class."""
+    unpack_bundle(_bundle(tmp_path), tmp_path / "installed")
+    path = tmp_path / "installed" / "manifest.json"
+    counts = json.loads(path.read_text())["sets"][0]["keys_per_end_year"]
+    _edit_manifest(path, "document", keys_per_end_year=[counts[0] + 1, counts[1] - 1, *counts[2:]])
+    BanList.open(tmp_path / "installed").close()  # the total agrees
+    with pytest.raises(BundleError) as e:
+        BanList.open(tmp_path / "installed", verify_hashes=True)
+    assert e.value.field == "keys_per_end_year" and "documents.fps" in str(e.value)
+    _edit_manifest(path, "document", keys_per_end_year=counts[:-1])
+    with pytest.raises(BundleError) as e:
+        BanList.open(tmp_path / "installed")
+    assert e.value.field == "keys_per_end_year"
+
+
+def test_the_content_check_reads_a_bounded_amount_a_step_and_notices_zeroed_bytes(tmp_path: Path) -> None:
+    from firmware.banlist.verify import CHECKING, DAMAGED, INTACT
+
+    unpack_bundle(_bundle(tmp_path, 20_000), tmp_path / "installed")
+    with BanList.open(tmp_path / "installed") as bl:
+        check = bl.content_check()
+        steps = 0
+        while check.status == CHECKING:
+            before = check.read
+            check.step(4096)
+            assert check.read - before <= 4096
+            steps += 1
+        assert check.status == INTACT and check.read == check.total
+        assert steps == -(-check.total // 4096)
+        victim = tmp_path / "installed" / "names.fps"
+        zero_a_block_the_canaries_miss(tmp_path / "installed", victim.name)
+        check = bl.content_check()
+        while check.step(4096) == CHECKING:
+            pass
+        assert check.status == DAMAGED and check.problem is not None
+        assert check.problem.field == "sha256" and check.problem.file == str(victim)
+    BanList.open(tmp_path / "installed").close()
+    with pytest.raises(BundleError) as e:
+        BanList.open(tmp_path / "installed", verify_hashes=True)
+    assert e.value.field == "sha256"

@@ -700,3 +700,97 @@ def test_service_pin_by_button_sequence_with_lockout(tmp_path: Path) -> None:
         assert run.kiosk.state.kind == "service" and run.screens[-1].checks[0][0] == "clock"
     finally:
         run.close()
+
+
+# -- reading the installed list back -----------------------------------------------------
+
+
+class SteppedClock:
+    """The loop's clock, moved by the test: no sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def clocked_kiosk(state: Path, clock: SteppedClock) -> tuple[Kiosk, list[Screen]]:
+    config = KioskConfig.example()
+    pixels, shown = _NoPixels(), []
+    kiosk = Kiosk(config, FakeScannerLink(), InstalledList(state, config.false_alarm_limits), pixels, pixels,
+                  (800, 480), clock=clock, today=lambda: TODAY, on_frame=lambda s, r: shown.append(s))
+    return kiosk, shown
+
+
+def test_bit_rot_takes_the_kiosk_out_of_service_within_one_pass_and_at_the_next_start(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from bitrot import zero_a_block_the_canaries_miss
+
+    from firmware.kiosk.loop import CHECK_BYTES_PER_SECOND
+    from firmware.update.layout import StateLayout
+
+    rng = random.Random(6)
+    people = [random_document(rng, today=(2026, 11, 23)) for _ in range(6000)]
+    state = signed_state(tmp_path, people)
+    clock = SteppedClock()
+    kiosk, shown = clocked_kiosk(state, clock)
+    kiosk.start()
+    kiosk.step(0)
+    assert shown[-1].kind == "idle"
+    total = kiosk.list_check.total
+    assert total > 16 * 4096
+    zero_a_block_the_canaries_miss(StateLayout(state).current.resolve(), "documents.fps")
+    ticks = 0
+    while kiosk.state.kind != "out_of_service":
+        before = kiosk.list_check.read
+        clock.now += 1.0
+        kiosk.step(0)
+        ticks += 1
+        if kiosk.list_check is not None:
+            assert kiosk.list_check.read - before <= CHECK_BYTES_PER_SECOND  # the I/O stays bounded
+        assert ticks <= -(-total // CHECK_BYTES_PER_SECOND) + 1, "not noticed within one pass"
+    assert shown[-1].reasons == (("no_list", None),) and kiosk.banlist is None
+    assert "installed list damaged, not used" in caplog.text and "documents.fps" in caplog.text
+    for _ in range(180):  # the minute-by-minute check still passes the list: it stays unused
+        clock.now += 1.0
+        kiosk.step(0)
+        assert kiosk.state.kind == "out_of_service"
+    # restarted, the kiosk reads the list back before its first frame
+    clock2 = SteppedClock()
+    kiosk2, shown2 = clocked_kiosk(state, clock2)
+    kiosk2.start()
+    kiosk2.step(0)
+    assert [s.kind for s in shown2] == ["out_of_service"] and shown2[0].reasons == (("no_list", None),)
+    assert_nothing_personal(people, [caplog.text.encode()])
+
+
+def test_a_damaged_current_list_gives_way_to_the_previous_one(world: Any, tmp_path: Path,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    from firmware.update import install, provision
+    from firmware.update.layout import StateLayout
+
+    state = tmp_path / "state"
+    provision(state, world.root)
+    for version, day in ((20261101, 1), (20261115, 15)):
+        bundle = world.bundle(version=version, list_date=dt.date(2026, 11, day), name=f"kiosk-{version}")
+        assert install(state, world.repo(bundle, name=f"kiosk-repo-{version}"), now=TODAY).action == "installed"
+    clock = SteppedClock()
+    kiosk, shown = clocked_kiosk(state, clock)
+    kiosk.start()
+    kiosk.step(0)
+    assert shown[-1].kind == "idle" and kiosk.banlist.manifest.list_version == 20261115
+    # one bit set in a class byte: every member, canaries too, is still found
+    victim = StateLayout(state).current.resolve() / "names.fps"
+    data = victim.read_bytes()
+    i = next(i for i in range(len(data) - 1, 64, -1) if data[i] != 0xFF)
+    bit = next(b for b in range(8) if not data[i] >> b & 1)
+    with open(victim, "r+b") as f:
+        f.seek(i)
+        f.write(bytes([data[i] | 1 << bit]))
+    for _ in range(200):
+        clock.now += 1.0
+        kiosk.step(0)
+        assert kiosk.state.kind == "idle"
+    assert kiosk.banlist.manifest.list_version == 20261101 and kiosk.state.list.list_date == "2026-11-01"
+    assert "names.fps" in caplog.text and "using the previous installed list" in caplog.text

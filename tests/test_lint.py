@@ -17,7 +17,7 @@ VULTURE_PATHS = ("firmware", "kiosk_ui", "host_tools", "benchmarks", "tests")
 # 60 is vulture's lowest: unused functions, classes, variables and attributes are reported, not only imports.
 VULTURE_MIN_CONFIDENCE = 60
 # pytest finds fixtures by name: a fixture is used by the tests whose arguments name it
-VULTURE_IGNORED_DECORATORS = ("@pytest.fixture",)
+VULTURE_IGNORED_DECORATORS = ("@pytest.fixture*",)  # with or without arguments: pytest finds fixtures by name
 # Names that are used although nothing in the tree calls them, each with the caller that vulture cannot see.
 VULTURE_IGNORED_NAMES = {
     "exc": "__exit__(self, *exc): the with statement passes the exception triple, by protocol",

@@ -137,6 +137,27 @@ def test_no_accepted_row_fails_even_with_accept_rejects(tmp_path: Path) -> None:
     assert "line 2: birth_date" in (tmp_path / "bundle.rejects.txt").read_text(encoding="utf-8")
 
 
+def test_rows_that_could_never_match_fail_the_build_naming_only_the_character(tmp_path: Path) -> None:
+    # issue 12, item 5: a Windows-1251 export that lost Қ to '?', and a Latin c typed into Фирдавс
+    csv = tmp_path / "list.csv"
+    csv.write_bytes(("Фамилия;Имя;Дата рождения\nКаримов;Фирдавс;15.05.1990\nҚодиров;Фирдавс;15.05.1990\n"
+                     "Назаров;Фирдавc;16.05.1990\n").encode("cp1251", errors="replace"))
+    out = tmp_path / "bundle"
+    args = ("build", str(csv), "-o", str(out), "--list-date", LIST_DATE.isoformat(), "--quiet")
+    code, stdout, stderr = run_cli(*args)
+    assert code == 1 and stdout == "" and not out.exists(), stderr
+    report = (tmp_path / "bundle.rejects.txt").read_text(encoding="utf-8")
+    rows = [ln for ln in report.splitlines() if not ln.startswith("#")]
+    assert [ln.split(" (")[0] for ln in rows] == ["line 3: surname: '?'", "line 4: given_names: Latin letter 'c'"]
+    for line in rows:
+        assert f"list.csv: {line}" in stderr
+    for secret in ("одиров", "Фирдавc", "Назаров", "15.05.1990", "16.05.1990"):
+        assert secret not in stderr and secret not in report, secret
+    code, stdout, stderr = run_cli(*args, "--accept-rejects")
+    assert code == 0, stderr
+    assert (json.loads(stdout)["accepted"], json.loads(stdout)["rejected"]) == (1, 2)
+
+
 def test_duplicates_are_not_rejects(tmp_path: Path) -> None:
     code, stdout, stderr, out = build(tmp_path, GOOD + GOOD_ROWS[0].replace("2029", "2031") + "\n")
     assert code == 0, stderr

@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_list_cli import run_cli
 
 from firmware.banlist import BanList, BundleError, unpack_bundle
 from firmware.core.mrz import generate
 from host_tools.listbuild.bundle import write_bundle
 from host_tools.listbuild.csvinput import ListFileError, read_list
+from host_tools.listbuild.namecheck import LOOK_ALIKES, name_problem
 
 LIST_DATE = dt.date(2026, 11, 1)
 TODAY = dt.date(2026, 11, 23)
@@ -25,13 +28,12 @@ Smith,John,,1970-01-02,GBR,123456789,,R-4
 """
 
 
-
-
 def test_reads_utf8_bom_and_windows_1251_alike() -> None:
     plain = read_list(GOOD.encode("utf-8"), "l.csv", LIST_DATE)
     bom = read_list(b"\xef\xbb\xbf" + GOOD.encode("utf-8"), "l.csv", LIST_DATE)
     # Windows-1251 has no Tajik letters; officials' 1251 files use Russian spellings
-    russian = GOOD.translate(str.maketrans({"Қ": "К", "Ҷ": "Дж", "Ҳ": "Х", "ҳ": "х", "қ": "к", "ҷ": "дж"}))
+    tajik: dict[str, str | int | None] = {"Қ": "К", "Ҷ": "Дж", "Ҳ": "Х", "ҳ": "х", "қ": "к", "ҷ": "дж"}
+    russian = GOOD.translate(str.maketrans(tajik))
     cp = read_list(russian.encode("cp1251"), "l.csv", LIST_DATE)
     assert (plain.encoding, bom.encoding, cp.encoding) == ("utf-8", "utf-8-sig", "windows-1251")
     for r in (plain, bom, cp):
@@ -77,6 +79,86 @@ def test_every_bad_row_kind_is_reported_with_its_line(row: str, field: str | Non
     err = r.errors[0]
     assert err.line == 6 and err.field == field and words in err.reason, err
     assert len(r.entries) == 5  # the rows after the bad one still count
+
+
+# Rows that read but could never match a passport (issue 12, item 5): each is rejected with
+# its line, its column and the one wrong character, by code point.
+NEVER_MATCHING_ROWS = [
+    # a spreadsheet saved the file as Windows-1251, which has no Қ: "?одиров" would key ODIROV
+    ("?одиров,Фирдавс,,15.05.1990,TJK,,,", "surname", "'?' (U+003F QUESTION MARK): a letter lost"),
+    ("Қодиров,Фирдав\ufffd,,15.05.1990,TJK,,,", "given_names", "U+FFFD REPLACEMENT CHARACTER"),
+    # Latin letters typed into Cyrillic words (Kодиров;Фирдавc): c is C, not the S of с
+    ("Kодиров,Фирдавс,,15.05.1990,TJK,,,", "surname",
+     "Latin letter 'K' (U+004B LATIN CAPITAL LETTER K) among Cyrillic letters in one word"),
+    ("Кодиров,Фирдавc,,15.05.1990,TJK,,,", "given_names",
+     "'c' (U+0063 LATIN SMALL LETTER C) among Cyrillic letters in one word (it looks like Cyrillic "
+     "'с' (U+0441 CYRILLIC SMALL LETTER ES))"),
+    # a look-alike that keys the same (Latin o for о) is refused all the same: the cell was typed wrongly
+    ("Кодирoв,Фирдавс,,15.05.1990,TJK,,,", "surname", "Latin letter 'o' (U+006F"),
+    ("Smіth,John,,1970-01-02,GBR,,,", "surname", "Cyrillic letter 'і' (U+0456"),  # Ukrainian і among Latin
+    ("Кοдиров,Фирдавс,,15.05.1990,TJK,,,", "surname", "GREEK SMALL LETTER OMICRON) is neither"),
+    ("Кодир0в,Фирдавс,,15.05.1990,TJK,,,", "surname", "digit '0' (U+0030 DIGIT ZERO)"),
+    ("Łukasz,Jan,,15.05.1990,POL,,,", "surname", "'Ł' (U+0141 LATIN CAPITAL LETTER L WITH STROKE) has no"),
+    # control and format characters, in any column, also where strip() would have hidden them
+    ("Қоди\x00ров,Фирдавс,,15.05.1990,TJK,,,", "surname", "control character U+0000"),
+    ("Қодиров\x1f,Фирдавс,,15.05.1990,TJK,,,", "surname", "control character U+001F"),
+    ("Қодиров,Фир\u200bдавс,,15.05.1990,TJK,,,", "given_names",
+     "invisible format character U+200B ZERO WIDTH SPACE"),
+    ("Қодиров,Фирдавс,Ҳасан\x00,15.05.1990,TJK,,,R-1", "patronymic", "control character U+0000"),
+    ("Қодиров,Фирдавс,,15.05.1990,TJK,,,R\x001", "reference", "control character U+0000"),
+]
+
+
+@pytest.mark.parametrize("row,field,words", NEVER_MATCHING_ROWS)
+def test_rows_that_could_never_match_are_rejected_naming_the_character(row: str, field: str, words: str) -> None:
+    text = GOOD + row + "\n" + "Алиев,Рустам,,02.02.1992,TJK,,,\n"
+    r = read_list(text.encode(), "l.csv", LIST_DATE)
+    assert [(e.line, e.field) for e in r.errors] == [(6, field)], r.errors
+    assert words in r.errors[0].reason, r.errors[0]
+    assert len(r.entries) == 5
+
+
+def test_a_windows_1251_file_with_a_lost_tajik_letter_is_refused() -> None:
+    # What a spreadsheet writes when it saves Қодиров as Windows-1251: the byte of '?'
+    data = "Фамилия;Имя;Дата рождения\nКаримов;Фирдавс;15.05.1990\n".encode("cp1251")
+    data += "Қодиров;Фирдавс;15.05.1990\n".encode("cp1251", errors="replace")
+    r = read_list(data, "l.csv", LIST_DATE)
+    assert r.encoding == "windows-1251" and len(r.entries) == 1
+    assert [str(e) for e in r.errors] == [
+        "line 3: surname: '?' (U+003F QUESTION MARK): a letter lost when the file was saved in an encoding that "
+        "lacks it (Windows-1251 has no Қ Ҷ Ҳ Ғ Ӣ Ӯ); save the list as UTF-8 from the original"]
+
+
+@pytest.mark.parametrize("row", [
+    "Qodirov,Firdavs,,15.05.1990,TJK,,,",          # wholly Latin
+    "Gʻafurov,Maʼruf,,15.05.1990,UZB,,,",           # Uzbek apostrophes
+    "Абдулло-Zade,Ҷамшед,,15.05.1990,TJK,,,",       # one script per word
+    "Қодиров,Фирдавс,,??.??.1990,TJK,,,",           # '?' in a date is an unknown part, not a lost letter
+    "Хусеи\u0306нов,Ёдгор,,15.05.1990,TJK,,,",      # Й typed as И + combining breve
+])
+def test_single_script_names_are_accepted(row: str) -> None:
+    r = read_list((GOOD + row + "\n").encode(), "l.csv", LIST_DATE)
+    assert not r.errors and len(r.entries) == 5, r.errors
+
+
+def test_a_line_break_in_an_ignored_column_is_not_a_reject() -> None:
+    text = 'Фамилия;Имя;Дата рождения;Примечание\nҚодиров;Фирдавс;15.05.1990;"две\nстроки"\n'
+    r = read_list(text.encode(), "l.csv", LIST_DATE, ignore_columns=["примечание"])
+    assert not r.errors and len(r.entries) == 1, r.errors
+
+
+_CYRILLIC_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяғӣқӯҳҷАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯҒӢҚӮҲҶ"
+_LATIN_LOOK_ALIKES = "".join(c for c in LOOK_ALIKES if c.isascii())
+
+
+@given(st.text(_CYRILLIC_LETTERS, min_size=1, max_size=15), st.integers(0, 15), st.sampled_from(_LATIN_LOOK_ALIKES))
+def test_a_latin_look_alike_anywhere_in_a_cyrillic_word_is_named(word: str, at: int, latin: str) -> None:
+    assert name_problem(word) is None
+    assert name_problem(word.upper() + " " + "".join(sorted(set(_LATIN_LOOK_ALIKES)))) is None  # one script a word
+    at = min(at, len(word))
+    mixed = word[:at] + latin + word[at:]
+    problem = name_problem(mixed)
+    assert problem is not None and f"'{latin}' (U+{ord(latin):04X}" in problem, problem
 
 
 def test_duplicates_are_counted_and_keep_the_longer_ban() -> None:

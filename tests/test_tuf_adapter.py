@@ -114,10 +114,11 @@ class Chain:
 
 
 def _chain(keys: Keys, targets_version: int = 1, targets_expires: dt.datetime = LATER,
-           timestamp_expires: dt.datetime = LATER, timestamp_signer: Signer | None = None) -> Chain:
+           timestamp_expires: dt.datetime = LATER, timestamp_signer: Signer | None = None,
+           snapshot_expires: dt.datetime = LATER) -> Chain:
     targets = _signed(Targets(version=1, expires=targets_expires,
                               targets={"manifest.json": TargetFile.from_data("manifest.json", b"{}")}), keys.targets)
-    snapshot = _signed(Snapshot(version=1, expires=LATER,
+    snapshot = _signed(Snapshot(version=1, expires=snapshot_expires,
                                 meta={"targets.json": MetaFile.from_data(targets_version, targets, ["sha256"])}),
                        keys.publish)
     timestamp = _signed(Timestamp(version=1, expires=timestamp_expires,
@@ -233,3 +234,37 @@ def test_a_stray_value_error_of_tuf_is_a_repository_error(keys: Keys, monkeypatc
     monkeypatch.setattr(trusted_metadata_set.TrustedMetadataSet, "update_root", stray)
     with pytest.raises(tuf_exc.RepositoryError, match="signed"):
         loaded.load_root(chain.new_root)
+
+
+def _load_offline(chain: Chain, reference: dt.datetime = NOW) -> MetadataChain:
+    loaded = MetadataChain(chain.trusted_root, reference)
+    loaded.load_root(chain.new_root)
+    loaded.load_timestamp(chain.timestamp, judge_expiry=False)
+    loaded.load_snapshot(chain.snapshot)
+    loaded.load_targets(chain.targets)
+    return loaded
+
+
+def test_a_waived_timestamp_expiry_still_binds_and_judges_the_rest(keys: Keys) -> None:
+    """Offline sources (USB, serial): an expired timestamp is no refusal, everything else still is."""
+    stale = NOW - dt.timedelta(days=1)
+    assert _load_offline(_chain(keys, timestamp_expires=stale)).targets.version == 1, (
+        f"an expired timestamp whose expiry is waived no longer binds the snapshot: {RECHECK}")
+    assert _load_offline(_chain(keys)).targets.version == 1
+    for make, error in ((lambda: _tampered_snapshot(_chain(keys, timestamp_expires=stale)),
+                         tuf_exc.LengthOrHashMismatchError),
+                        (lambda: _chain(keys, timestamp_expires=stale, targets_expires=stale),
+                         tuf_exc.ExpiredMetadataError),
+                        (lambda: _chain(keys, timestamp_expires=stale, timestamp_signer=keys.targets),
+                         tuf_exc.UnsignedMetadataError)):
+        with pytest.raises(error):
+            _load_offline(make())
+    # the snapshot's own expiry is judged at the real reference time, not the timestamp's
+    with pytest.raises(tuf_exc.ExpiredMetadataError, match="snapshot") as info:
+        _load_offline(_chain(keys, timestamp_expires=stale - dt.timedelta(days=1), snapshot_expires=stale))
+    assert "load_snapshot" in [f.name for f in info.traceback], "an expired snapshot must stop the snapshot step"
+    # an expired root is never waived
+    chain = _chain(keys, timestamp_expires=stale)
+    chain.trusted_root = _signed(_root(1, keys.old_root, keys, expires=stale), keys.old_root)
+    with pytest.raises(tuf_exc.ExpiredMetadataError, match="root"):
+        MetadataChain(chain.trusted_root, NOW).load_timestamp(chain.timestamp, judge_expiry=False)

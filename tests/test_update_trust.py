@@ -21,7 +21,16 @@ from update_world import (
 
 from firmware.update.errors import UpdateError
 from firmware.update.repository import read_repository
-from firmware.update.trust import DEPLOYMENT_FIELD, Floors, Release, TargetCheck, as_utc, verify_release
+from firmware.update.trust import (
+    DEPLOYMENT_FIELD,
+    Floors,
+    Release,
+    TargetCheck,
+    as_utc,
+    poll_warning,
+    timestamp_freshness,
+    verify_release,
+)
 from host_tools import signing
 
 NO_FLOORS = Floors()  # a kiosk that never installed a list
@@ -315,3 +324,34 @@ def test_an_expired_root_needs_a_new_root_version(tmp_path: Path) -> None:
     signing.write_root_version(w.keys, md)
     repo = w.repo(w.bundle(list_date=dt.date.today(), valid_until=later + dt.timedelta(days=30)), name="r2")
     assert verify(v1, repo, clock=later).root.version == 2
+
+
+def test_the_timestamp_expiry_is_judged_for_polled_repositories_only(world: World) -> None:
+    """A frozen mirror (issue 12, item 8): the timestamp runs out in days, not with the list."""
+    bundle = world.bundle(name="b-stale-ts")
+    world.repo(bundle, name="r-stale-ts-unused")  # signs the bundle
+    signed = dt.datetime(2026, 11, 10, tzinfo=dt.UTC)
+    repo = signing.publish(bundle, world.tmp / "r-stale-ts", signing.root_chain(world.keys),
+                           world.signer("publish-1"), timestamp_days=7, now=signed)
+    meta, manifest = read_repository(repo, 1)
+    offline = verify_release(world.root, meta, manifest, NO_FLOORS, TODAY)  # USB, serial: the list's validity
+    assert offline.timestamp_expires == signed + dt.timedelta(days=7)
+    with pytest.raises(UpdateError) as info:
+        verify_release(world.root, meta, manifest, NO_FLOORS, TODAY, polled=True)
+    assert (info.value.code, info.value.file) == ("expired", "timestamp.json")
+    assert "2026-11-17" in info.value.reason
+    fresh = verify_release(world.root, meta, manifest, NO_FLOORS, dt.date(2026, 11, 16), polled=True)
+    # the day before it runs out, a kiosk polling daily is warned; a clock set back does not hide it
+    day = dt.timedelta(days=1)
+    assert poll_warning(fresh.timestamp_expires, fresh.reference_time, day) is not None
+    assert poll_warning(fresh.timestamp_expires, fresh.reference_time - day, day) is None
+    assert timestamp_freshness(meta.timestamp, NO_FLOORS, dt.date(2026, 11, 15), day) is None
+    assert timestamp_freshness(meta.timestamp, NO_FLOORS, dt.date(2026, 11, 16), day) is not None
+    with pytest.raises(UpdateError) as info:
+        timestamp_freshness(meta.timestamp, Floors(0, as_utc(dt.date(2026, 11, 20))), dt.date(2026, 11, 1), day)
+    assert info.value.code == "expired"
+    with pytest.raises(UpdateError) as info:
+        timestamp_freshness(b"not json", NO_FLOORS, TODAY, day)
+    assert info.value.code == "malformed"
+    # the other roles are judged as ever: an expired list is refused from a stick too
+    refused(world.root, repo, "expired", clock=dt.date(2027, 5, 21))

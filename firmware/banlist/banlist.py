@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import mmap
 import secrets
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import KINDS, MANIFEST_NAME, Manifest, SetEntry, parse_manifest
 from firmware.banlist.unpack import check_agrees
+from firmware.banlist.verify import DAMAGED, ContentCheck, SetContents
 from firmware.core.budget import traveller_bound
 from firmware.core.fpset import HEADER_SIZE, FilterError, FingerprintSet
 from firmware.core.keys import WORST_LOOKUPS, document_query_keys, query_keys
@@ -27,6 +27,7 @@ class KeySet:
         self.find = fps.find
         self.n = fps.header.n
         self.universe = fps.header.universe
+        self.codes_at = fps.header.codes_at
         self._mapping = mapping
 
     def contains(self, key: str) -> bool:
@@ -51,6 +52,8 @@ class BanList:
 
     @classmethod
     def open(cls, directory: Path | str, verify_hashes: bool = False) -> BanList:
+        """Maps both sets after checking their headers against the manifest; ``verify_hashes``
+        also reads them whole (``content_check``) before anything is matched against them."""
         directory = Path(directory)
         try:
             data = (directory / MANIFEST_NAME).read_bytes()
@@ -60,12 +63,24 @@ class BanList:
         opened: dict[str, KeySet] = {}
         try:
             for entry in manifest.sets:
-                opened[entry.kind] = _open_set(directory / entry.name, entry, manifest, verify_hashes)
+                opened[entry.kind] = _open_set(directory / entry.name, entry, manifest)
         except BaseException:
             for s in opened.values():
                 s.close()
             raise
-        return cls(directory, manifest, opened["document"], opened["name"])
+        banlist = cls(directory, manifest, opened["document"], opened["name"])
+        if verify_hashes:
+            check = banlist.content_check()
+            if check.run() == DAMAGED and check.problem is not None:
+                banlist.close()
+                raise check.problem
+        return banlist
+
+    def content_check(self) -> ContentCheck:
+        """A fresh pass over the sets' bytes: SHA-256 and entries per class, as the manifest signs them."""
+        opened = {"document": self.documents, "name": self.names}
+        return ContentCheck([SetContents(opened[e.kind].path, e.size, e.sha256, opened[e.kind].codes_at,
+                                         e.keys_per_end_year) for e in self.manifest.sets])
 
     def close(self) -> None:
         self.documents.close()
@@ -135,7 +150,7 @@ class BanList:
         return problems
 
 
-def _open_set(path: Path, entry: SetEntry, manifest: Manifest, verify_hashes: bool) -> KeySet:
+def _open_set(path: Path, entry: SetEntry, manifest: Manifest) -> KeySet:
     try:
         f = open(path, "rb")
     except FileNotFoundError:
@@ -151,8 +166,9 @@ def _open_set(path: Path, entry: SetEntry, manifest: Manifest, verify_hashes: bo
         except FilterError as e:
             raise BundleError(e.reason, str(path), e.field, e.offset) from None
         check_agrees(entry, manifest, fps.header, str(path))
-        if verify_hashes and hashlib.sha256(mapping).hexdigest() != entry.sha256:
-            raise BundleError("contents do not match the manifest's sha256", str(path), "sha256")
+        if len(entry.keys_per_end_year) != len(entry.end_years) or sum(entry.keys_per_end_year) != entry.keys:
+            raise BundleError("the manifest's keys_per_end_year does not add up to the set's entries", str(path),
+                              "keys_per_end_year")
         return KeySet(path, fps, mapping)
     except BaseException:
         mapping.close()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import Any
 
+from firmware import untrusted_json
 from firmware.banlist.errors import BundleError
 from firmware.core.fpset import HASH_SCHEME, MAX_UNIVERSE
 
@@ -42,6 +42,11 @@ class SetEntry:
         if not years or not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
             raise BundleError("end_years must be a non-empty list of integers", MANIFEST_NAME, f"{where}.end_years")
         self.end_years: list[int] = years
+        counts = _get(raw, "keys_per_end_year", list, where)
+        if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+            raise BundleError("keys_per_end_year must be a list of non-negative integers", MANIFEST_NAME,
+                              f"{where}.keys_per_end_year")
+        self.keys_per_end_year: list[int] = counts
         self.size: int = _nonneg(raw, "size", where)
         self.compressed_size: int = _nonneg(raw, "compressed_size", where)
         self.sha256: str = _get(raw, "sha256", str, where)
@@ -110,15 +115,13 @@ class Manifest:
 
 
 def parse_manifest(data: bytes, max_bytes: int = MAX_MANIFEST_BYTES) -> Manifest:
+    """The manifest in ``data``: bytes from a bundle or a stick, so read with size and depth bounds."""
     if len(data) > max_bytes:
         raise BundleError(f"manifest is {len(data)} bytes, more than the limit of {max_bytes}", MANIFEST_NAME)
     try:
-        raw = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise BundleError("manifest is not UTF-8", MANIFEST_NAME, offset=e.start) from None
-    except json.JSONDecodeError as e:
-        raise BundleError(f"manifest is not JSON: {e.msg} at line {e.lineno} column {e.colno}",
-                          MANIFEST_NAME, offset=e.pos) from None
+        raw = untrusted_json.loads(data, max_bytes=max_bytes)
+    except untrusted_json.UntrustedJSONError as e:
+        raise BundleError(f"manifest is unreadable: {e}", MANIFEST_NAME) from None
     return Manifest(_obj(raw, "manifest"))
 
 

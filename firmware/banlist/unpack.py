@@ -2,8 +2,8 @@
 
 Every set's wire and expanded sizes are declared in the (signed) manifest. The wire
 file must be exactly its declared size; its header and class records must agree with
-the manifest (key count, universe, ban-end years, salt) and fix an expanded size equal
-to the declared one before a single entry is decoded. The expanded bytes are hashed
+the manifest (key count, universe, ban-end years, salt, keys per ban-end year) and fix
+an expanded size equal to the declared one before a single entry is decoded. The expanded bytes are hashed
 and checked against the manifest before anything is kept.
 """
 
@@ -38,6 +38,14 @@ def check_agrees(entry: SetEntry, manifest: Manifest, header: WireHeader | Expan
             raise BundleError(f"set header {field} disagrees with the manifest", where, field)
 
 
+def check_counts(entry: SetEntry, counts: list[int], where: str) -> None:
+    """A set's entries per class (ban-end year) against the manifest's ``keys_per_end_year``:
+    a partition dropped or moved leaves the other fields in agreement, not this one."""
+    if counts != entry.keys_per_end_year:
+        raise BundleError(f"entries per class {counts} disagree with the manifest's keys_per_end_year "
+                          f"{entry.keys_per_end_year}", where, "keys_per_end_year")
+
+
 def expand_set(src: Path, dest: Path, entry: SetEntry, manifest: Manifest) -> None:
     """Expands one wire set within its declared limits; writes it to ``dest`` and fsyncs."""
     where = str(src)
@@ -60,6 +68,7 @@ def expand_set(src: Path, dest: Path, entry: SetEntry, manifest: Manifest) -> No
                               "(decompression bomb?)", where, "size", code=BOMB)
         if wire.expanded_size != entry.size:
             raise BundleError(f"expands to {wire.expanded_size} bytes, manifest declares {entry.size}", where, "size")
+        check_counts(entry, [c.count for c in wire.classes], where)
         with open(dest, "wb") as fout:
             _, digest = expand(data, fout, entry.size)
             fout.flush()

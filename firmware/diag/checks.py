@@ -323,6 +323,7 @@ def check_list(ctx: DiagContext) -> CheckResult:
     kiosk's limits and its age against the list cycle. A list the kiosk would not use fails.
     """
     from firmware.update import installed
+    from firmware.update.errors import EXPIRED, FAILED_VERIFICATION, NO_LIST
 
     name = "list"
     now = ctx.now()
@@ -333,7 +334,13 @@ def check_list(ctx: DiagContext) -> CheckResult:
                                    "valid_until": inst.valid_until.isoformat() if inst.valid_until else None,
                                    "deployment": inst.deployment, "root_version": inst.root_version}
         if inst.banlist is None:
-            return CheckResult(name, FAIL, f"No usable list: {inst.reason}. Install a current signed list.", details)
+            details["code"] = inst.code
+            if inst.code in (NO_LIST, EXPIRED, FAILED_VERIFICATION):
+                todo = "Install a current signed list."
+            else:  # the trusted root itself: no copy verifies, or none was provisioned
+                todo = ("Provision the kiosk image's root: safar update provision ROOT.json --force --built "
+                        "YYYY-MM-DD (the image's build date).")
+            return CheckResult(name, FAIL, f"No usable list: {inst.reason}. {todo}", details)
         records = inst.banlist.manifest.records
         details["records"] = records
         budget = _budget(inst.banlist, ctx, details)
@@ -403,9 +410,11 @@ def check_clock(ctx: DiagContext) -> CheckResult:
         return CheckResult(name, FAIL, f"The clock ({now:%Y-%m-%d %H:%M} UTC) is behind the last trusted time "
                            f"({floor:%Y-%m-%d %H:%M} UTC): set the date; list expiry cannot be judged.", details)
     if unreadable is not None:
-        return CheckResult(name, WARN, f"The time floor in {ctx.state.floors} is unreadable ({unreadable}), so a "
-                           "clock set back cannot be detected; the kiosk neither uses nor installs a list until "
-                           "it is readable.", details)
+        return CheckResult(name, WARN, f"No copy of the time floor is readable ({ctx.state.floors}, "
+                           f"{ctx.state.floors_backup}: {unreadable}), so a clock set back cannot be detected and "
+                           "the kiosk neither uses nor installs a list. Reset it with the kiosk image's root: "
+                           "safar update provision ROOT.json --force --built YYYY-MM-DD (the image's build date).",
+                           details)
     if synced:
         return CheckResult(name, PASS, f"Clock synchronised by NTP: {now:%Y-%m-%d %H:%M} UTC.", details)
     basis = "not behind the last trusted time" if floor else "no trusted time recorded yet"

@@ -3,6 +3,10 @@ frames out. Each part is passed in (``service.py`` wires the real ones), so test
 and the demo run this same loop with a pty or stand-in scanner, a PNG display and
 a temp state directory.
 
+The installed list's sets are read back in the background (``check_list``): a full
+pass at start, before the first frame, then ``CHECK_BYTES_PER_SECOND`` of the loop's
+clock, so bit rot is noticed within one pass (docs/kiosk.md, "Checking the list").
+
 Privacy: a scanned document is matched and reduced to (match kind, ban end year,
 nationality, passport validity) inside ``_on_document``; the document object is
 dropped there and nothing about it is logged.
@@ -14,8 +18,10 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
+from firmware.banlist.verify import DAMAGED, INTACT
 from firmware.kiosk.config import KioskConfig
 from firmware.kiosk.screen import DONE, ENTER, PIN_OK, SERVICE_REQUEST, Button, Screen
 from firmware.kiosk.state import KioskState, ListStatus
@@ -26,6 +32,14 @@ log = logging.getLogger("safar.kiosk")
 
 LIST_RECHECK_SECONDS = 60.0
 TECHNICIAN_POLL_SECONDS = 2.0
+# The background read-back of the installed list: 64 KiB/s is a pass over a 5M-record list
+# (60 MB) in 16 minutes and over the largest list an install accepts (1 GiB) in under 5 hours,
+# at about 0.2% of an SD card's read rate; a stalled loop catches up at most 1 MiB a turn.
+CHECK_BYTES_PER_SECOND = 64 * 1024
+CHECK_MAX_BYTES_PER_STEP = 1 << 20
+# At start, before the first frame: a whole list up to 256 MiB (a few seconds on a Pi);
+# beyond that the rest of the first pass continues in the background.
+START_CHECK_BYTES = 256 << 20
 
 
 class Display(Protocol):
@@ -36,6 +50,9 @@ class ListSource(Protocol):
     """Returns (status, banlist or None); called at start and every minute."""
 
     def __call__(self, today: dt.date) -> tuple[ListStatus, Any]: ...
+
+    def distrust(self, directory: Path) -> None:
+        """The list in ``directory`` failed its content check: it must not be given again."""
 
 
 def passport_validity(expiry: Any, today: dt.date) -> tuple[str, str] | None:
@@ -88,10 +105,18 @@ class Kiosk:
         self.state = KioskState(config.languages, config.default_language, config.result_seconds)
         self.banlist: Any = None
         self._list_checked = -1e9
+        self.list_check: Any = None  # the current pass over the list's bytes (``ContentCheck``)
+        self._check_directory: Path | None = None
+        self._check_clock = 0.0
         self._shown: Screen | None = None
         self._buttons: list[Button] = []
         self.frames = 0
         self.scans = 0
+
+    def start(self) -> None:
+        """Before the first frame: the list, read back in full (up to ``START_CHECK_BYTES``)."""
+        self.refresh_list()
+        self.check_list(START_CHECK_BYTES)
 
     def refresh_list(self) -> None:
         now = self.clock()
@@ -100,14 +125,50 @@ class Kiosk:
         if banlist is not self.banlist and self.banlist is not None and hasattr(self.banlist, "close"):
             self.banlist.close()
         self.banlist = banlist
+        self._follow_list(now)
         self.state.set_list(status, now)
         if not status.usable:
             log.warning("no usable list: %s", ", ".join(r for r, _ in status.reasons))
+
+    def _follow_list(self, now: float) -> None:
+        """A list opened again from the same directory keeps its pass; another list starts one."""
+        directory = getattr(self.banlist, "directory", None)
+        if directory is not None and directory == self._check_directory:
+            return
+        if self.list_check is not None:
+            self.list_check.close()
+        self.list_check = self.banlist.content_check() if directory is not None else None
+        self._check_directory = directory
+        self._check_clock = now
+
+    def check_list(self, max_bytes: int) -> None:
+        """Reads up to ``max_bytes`` more of the list's sets. A damaged list is distrusted and
+        the list source asked again: the previous list if it reads back intact, else out of service."""
+        if self.list_check is None:
+            return
+        result = self.list_check.step(max_bytes)
+        if result == INTACT:
+            log.debug("installed list read back intact (%d bytes)", self.list_check.total)
+            self.list_check = self.banlist.content_check()
+        elif result == DAMAGED:
+            log.error("installed list damaged, not used: %s", self.list_check.problem)
+            damaged, self._check_directory, self.list_check = self._check_directory, None, None
+            if damaged is not None:
+                self.list_source.distrust(damaged)
+            self.refresh_list()
+
+    def _check_some(self, now: float) -> None:
+        """The background pass, paced by the loop's clock."""
+        allowance = int((now - self._check_clock) * CHECK_BYTES_PER_SECOND)
+        if allowance > 0:
+            self._check_clock = now
+            self.check_list(min(allowance, CHECK_MAX_BYTES_PER_STEP))
 
     def step(self, timeout: float = 0.1) -> None:
         """One turn: wait up to ``timeout`` for the scanner, then input, clock, screen."""
         if self.clock() - self._list_checked >= LIST_RECHECK_SECONDS:
             self.refresh_list()
+        self._check_some(self.clock())
         for event in self.link.read_events(timeout):
             self._on_event(event)
         if self.state.kind == "idle" and self.link.receiving:

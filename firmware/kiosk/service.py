@@ -101,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
     notifier = Notifier()
     stop: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    kiosk.refresh_list()
+    kiosk.start()  # the list, read back in full before the first frame
     kiosk.step(0.0)
     notifier.ready(f"showing {kiosk.state.kind}")
     try:

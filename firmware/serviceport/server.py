@@ -18,6 +18,7 @@ import re
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +32,11 @@ from firmware.update import UpdateError, install, installed
 from firmware.update.cli import add_limits_argument, add_state_argument
 from firmware.update.layout import StateLayout
 
-NAME_RE = re.compile(r"^(metadata|targets)/[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
+# matched with fullmatch: "$" would let a final newline through
+NAME_RE = re.compile(r"(metadata|targets)/[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
 MAX_FILES = 256
 MAX_TOTAL = 2 << 30
+WRITE_TIMEOUT = 5.0  # seconds
 
 
 @dataclass
@@ -73,8 +76,10 @@ class ServicePort:
     def __init__(self, transport: Transport, state_dir: Path | str,
                  now: Callable[[], dt.datetime | dt.date | None] = lambda: None,
                  max_total: int = MAX_TOTAL,
-                 false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE)) -> None:
+                 false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE),
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.transport = transport
+        self.clock = clock
         self.false_alarm_limits = false_alarm_limits
         self.layout = StateLayout(state_dir)
         self.now = now
@@ -82,14 +87,18 @@ class ServicePort:
         self.decoder = p.Decoder()
         self.session: _Session | None = None
         self.results: list[dict[str, Any]] = []
+        self.lost_replies = 0
 
     # -- loop
 
     def poll(self) -> int:
-        frames = self.decoder.feed(self.transport.read(4096))
+        frames = self.decoder.feed(self.transport.read(4096), self.clock())
         for frame in frames:
             for reply in self.handle(frame):
-                self.transport.write(reply)
+                try:
+                    self.transport.write(reply)
+                except OSError:  # a write timeout: nobody reads; the host asks again when it is back
+                    self.lost_replies += 1
         return len(frames)
 
     def serve(self, stop: threading.Event | None = None) -> None:
@@ -110,7 +119,11 @@ class ServicePort:
                 return [p.encode_json(p.RESULT, self._commit())]
             raise p.ServicePortError(f"unexpected {p.NAMES.get(frame.type, frame.type)} frame")
         except p.ServicePortError as e:
-            return [p.encode_json(p.ERROR, {"reason": str(e)})]
+            reason = str(e)
+        except OSError as e:  # the incoming directory: full, read-only; the port stays up
+            reason = f"kiosk storage: {e.strerror or type(e).__name__}"
+        # "refused" names the frame by its CRC: a host passes over refusals of frames it did not send
+        return [p.encode_json(p.ERROR, {"reason": reason[:1000], "refused": frame.crc})]
 
     def _info(self) -> dict[str, Any]:
         with installed(self.layout.root, self.now()) as inst:
@@ -127,7 +140,7 @@ class ServicePort:
             if not isinstance(f, dict):
                 raise p.ServicePortError("BEGIN: a file entry is not an object")
             name, length, sha = f.get("name"), f.get("length"), f.get("sha256")
-            if not isinstance(name, str) or not NAME_RE.match(name):
+            if not isinstance(name, str) or not NAME_RE.fullmatch(name):
                 raise p.ServicePortError(f"BEGIN: file name {name!r} not allowed")
             if not isinstance(length, int) or isinstance(length, bool) or length < 0:
                 raise p.ServicePortError(f"BEGIN: bad length for {name}")
@@ -228,7 +241,8 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import serial
 
-    port = serial.Serial(args.port, args.baud, timeout=0.2)
+    # a write timeout: a host that stops reading must not stop the port
+    port = serial.Serial(args.port, args.baud, timeout=0.2, write_timeout=WRITE_TIMEOUT)
     print(f"service port on {args.port} at {args.baud} baud", file=sys.stderr)
     try:
         ServicePort(port, args.state, false_alarm_limits=args.limits).serve()

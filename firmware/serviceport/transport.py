@@ -1,12 +1,15 @@
 """Byte transports for the service port: anything with ``read(n)`` (returns b"" after a short
-timeout) and ``write(data)``. A pyserial ``Serial`` opened with ``timeout=`` is one;
-``FdTransport`` wraps a file descriptor (a pty in tests, a raw tty)."""
+timeout) and ``write(data)`` (raises an ``OSError`` when the other side takes nothing for a
+write timeout, so a stalled peer cannot block either end for ever). A pyserial ``Serial``
+opened with ``timeout=`` and ``write_timeout=`` is one; ``FdTransport`` wraps a file
+descriptor (a pty in tests, a raw tty)."""
 
 from __future__ import annotations
 
 import errno
 import os
 import select
+import time
 from typing import Protocol
 
 
@@ -16,10 +19,17 @@ class Transport(Protocol):
     def write(self, data: bytes, /) -> int | None: ...
 
 
+class WriteTimeout(OSError):
+    """The other side took no bytes within the write timeout (it stopped reading)."""
+
+
 class FdTransport:
-    def __init__(self, fd: int, timeout: float = 0.2) -> None:
+    def __init__(self, fd: int, timeout: float = 0.2, write_timeout: float = 5.0) -> None:
         self.fd = fd
         self.timeout = timeout
+        self.write_timeout = write_timeout
+        if fd >= 0:  # a blocking write of more than the tty buffers would wait for a reader for ever
+            os.set_blocking(fd, False)
 
     def read(self, size: int = 1) -> bytes:
         ready, _, _ = select.select([self.fd], [], [], self.timeout)
@@ -34,8 +44,16 @@ class FdTransport:
 
     def write(self, data: bytes, /) -> int:
         view = memoryview(data)
+        deadline = time.monotonic() + self.write_timeout
         while view:
-            select.select([], [self.fd], [], 5.0)
-            n = os.write(self.fd, view)
+            left = deadline - time.monotonic()
+            _, ready, _ = select.select([], [self.fd], [], max(left, 0.0))
+            if not ready:
+                raise WriteTimeout(errno.ETIMEDOUT, f"no bytes taken within {self.write_timeout:g} s")
+            try:
+                n = os.write(self.fd, view)
+            except BlockingIOError:
+                continue
             view = view[n:]
+            deadline = time.monotonic() + self.write_timeout  # a slow reader is still a reader
         return len(data)

@@ -11,8 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from firmware import untrusted_json
 from firmware.update import durable
 from firmware.update.layout import StateLayout
+
+# far longer than any entry (versions, key names, a reason)
+MAX_ENTRY_BYTES = 64 << 10
 
 
 def audit(layout: StateLayout, clock: dt.datetime, action: str, result: str, **fields: Any) -> None:
@@ -34,8 +38,10 @@ def audit_entries(state_dir: Path | str, limit: int = 100) -> list[dict[str, Any
         return []
     out = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[-limit:]:
-        try:
-            out.append(json.loads(line))
-        except ValueError:
+        try:  # a line cut by a power cut or damaged on disk is skipped, never a crash
+            entry = untrusted_json.loads(line, max_bytes=MAX_ENTRY_BYTES)
+        except untrusted_json.UntrustedJSONError:
             continue
+        if isinstance(entry, dict):
+            out.append(entry)
     return out

@@ -4,7 +4,8 @@
     safar update install SOURCE [--state DIR]                a repository or a folder with SAFAR-LISTS/
     safar update usb [--state DIR] [--root /]                every stick under /media, /run/media, /mnt
     safar update poll URL [--state DIR] [--cache DIR]        a web repository
-    safar update provision ROOT.json [--state DIR] [--force] the kiosk image's trusted root
+    safar update provision ROOT.json [--state DIR] [--force] [--built DATE]
+                                                             the kiosk image's trusted root
 
 Output names versions, dates, key names and reasons, never list content. A refusal is
 one line on stderr, ``refused [CODE]: reason`` (codes: ``firmware.update.errors``), exit 1.
@@ -13,11 +14,12 @@ one line on stderr, ``refused [CODE]: reason`` (codes: ``firmware.update.errors`
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
-from firmware.cliutil import command_parser, run_cli, subcommands
+from firmware.cliutil import command_parser, iso_date, run_cli, subcommands
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.update.audit import audit_entries
 from firmware.update.errors import UpdateError
@@ -82,11 +84,18 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("url", help="the repository's base URL (BASE/metadata/, BASE/targets/)")
     w.add_argument("--cache", type=Path, default=None, metavar="DIR",
                    help="download directory (default: STATE/download)")
+    w.add_argument("--poll-period", type=float, default=24.0, metavar="HOURS",
+                   help="how often this kiosk polls: warn when the timestamp runs out before the next poll "
+                        "(default 24)")
 
     v = sub.add("provision", "make ROOT.json this kiosk's trusted root")
     add_state_argument(v)
     v.add_argument("root", type=Path, help="the deployment's root metadata (ROOT.json, shipped in the kiosk image)")
-    v.add_argument("--force", action="store_true", help="replace a different trusted root")
+    v.add_argument("--force", action="store_true",
+                   help="replace a different trusted root, or trust files no copy of is readable")
+    v.add_argument("--built", type=iso_date, default=None, metavar="DATE",
+                   help="the kiosk image's build date (YYYY-MM-DD): lists that expired before it are refused "
+                   "even with no clock (default: the date ROOT.json was last modified)")
     return p
 
 
@@ -120,8 +129,9 @@ def _poll(args: argparse.Namespace) -> int:
     from firmware.update.sources import poll_http
 
     cache = args.cache or StateLayout(args.state).download
-    r = poll_http(args.state, args.url, cache, false_alarm_limits=args.limits)
-    print(json.dumps({"action": r.action, "list_version": r.list_version}))
+    r = poll_http(args.state, args.url, cache, false_alarm_limits=args.limits,
+                  poll_period=dt.timedelta(hours=args.poll_period))
+    print(json.dumps({"action": r.action, "list_version": r.list_version, "warning": r.warning}))
     return 0
 
 
@@ -131,7 +141,8 @@ def _provision(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"safar update: cannot read {args.root}: {e.strerror}", file=sys.stderr)
         return 1
-    provision(args.state, data, force=args.force)
+    built = args.built or dt.datetime.fromtimestamp(args.root.stat().st_mtime, dt.UTC).date()
+    provision(args.state, data, force=args.force, built=built)
     print(f"provisioned {args.state}")
     return 0
 

@@ -10,18 +10,60 @@ step's number and name to stderr (to see where N falls).
 A SIGKILL stops the process but not the kernel: written pages still reach the disk.
 The atomicity argument does not rest on that: each commit point is a single rename or
 symlink replace of something already fsynced, and the directory is fsynced after it.
+A power cut is tested by ``tests/crash_states.py``: under ``recording(recorder)`` each
+step, once done, is reported as an operation (``Op``), from which it builds the states
+an unsynced write could leave.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 FAULT_ENV = "SAFAR_FAULT_AT"
 TRACE_ENV = "SAFAR_FAULT_TRACE"
 _steps = 0
+
+
+class Op(NamedTuple):
+    """One file-system operation as done: ``kind`` is 'write' (create or truncate ``path``,
+    then ``data``), 'append' (``data`` at the end), 'fsync' (a file or a directory),
+    'mkdir', 'rename' (``path`` -> ``dest``), 'symlink' (``path`` pointing at ``target``)
+    or 'unlink'."""
+
+    kind: str
+    path: Path
+    data: bytes = b""
+    dest: Path | None = None
+    target: str = ""
+
+
+_recorder: Callable[[Op], None] | None = None
+
+
+@contextlib.contextmanager
+def recording(recorder: Callable[[Op], None]) -> Iterator[None]:
+    """Reports every operation the steps below do to ``recorder`` while the block runs
+    (the crash-state explorer's hook; the kiosk never records)."""
+    global _recorder
+    if _recorder is not None:
+        raise RuntimeError("already recording")
+    _recorder = recorder
+    try:
+        yield
+    finally:
+        _recorder = None
+
+
+def record(op: Op) -> None:
+    """Reports one operation done outside these steps (the filter expander writes its own file)."""
+    if _recorder is not None:
+        _recorder(op)
 
 
 def fault_point(what: str) -> None:
@@ -43,6 +85,7 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    record(Op("fsync", path))
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -51,18 +94,22 @@ def write_file(path: Path, data: bytes) -> None:
     with open(path, "wb") as f:
         f.write(data)
         f.flush()
+        record(Op("write", path, data))
         fault_point(f"fsync {path.name}")
         os.fsync(f.fileno())
+        record(Op("fsync", path))
 
 
 def mkdir(path: Path) -> None:
     fault_point(f"mkdir {path.name}")
     path.mkdir()
+    record(Op("mkdir", path))
 
 
 def replace(src: Path, dst: Path) -> None:
     fault_point(f"rename {src.name} -> {dst.name}")
     os.replace(src, dst)
+    record(Op("rename", src, dest=dst))
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -78,16 +125,28 @@ def atomic_symlink(target: str, link: Path) -> None:
     tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
+        record(Op("unlink", tmp))
     fault_point(f"symlink {tmp.name}")
     os.symlink(target, tmp)
+    record(Op("symlink", tmp, target=target))
     replace(tmp, link)
     fsync_dir(link.parent)
 
 
 def append_line(path: Path, line: str) -> None:
-    """Appends one line and fsyncs (the audit log)."""
+    """Appends one line and fsyncs (the audit log). A last line torn by a power cut (or a
+    full disk) is ended first, so it costs only itself and not the line after it."""
     fault_point(f"append {path.name}")
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(line.rstrip("\n") + "\n")
+    data = (line.rstrip("\n") + "\n").encode()
+    created = not path.exists()
+    with open(path, "a+b") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size and os.pread(f.fileno(), 1, size - 1) != b"\n":
+            data = b"\n" + data
+        f.write(data)
         f.flush()
+        record(Op("append", path, data))
         os.fsync(f.fileno())
+        record(Op("fsync", path))
+    if created:  # a new file's name is durable only once its directory is
+        fsync_dir(path.parent)

@@ -27,7 +27,7 @@ NOT_PROVISIONED = "not-provisioned"
 PROVISIONED = "provisioned"
 
 # why the kiosk has no usable list (``Installed.code``), besides NOT_PROVISIONED, EXPIRED
-# and the code of an unreadable trusted root (MALFORMED, IO, OVERSIZED)
+# and why no copy of the trusted root verifies (MALFORMED, IO, OVERSIZED, THRESHOLD, DEPLOYMENT)
 NO_LIST = "no-list"
 FAILED_VERIFICATION = "failed-verification"
 

@@ -23,7 +23,7 @@ from firmware.update.errors import (
     UpdateError,
 )
 from firmware.update.layout import DEFAULT_STATE, ROOT_FILE, StateLayout
-from firmware.update.provisioning import read_floors, trusted_root_bytes
+from firmware.update.provisioning import damage_warning, read_recorded_floors, read_trusted_root
 from firmware.update.repository import TARGETS_FILE, read_capped
 from firmware.update.trust import MAX_METADATA_BYTES, as_utc, deployment_of, load_trusted_root, verify_stored
 
@@ -34,8 +34,8 @@ class Installed:
     ``code`` says why for programs (``firmware.update.errors``: NOT_PROVISIONED, NO_LIST,
     FAILED_VERIFICATION, EXPIRED, or why the trusted root is unreadable) and ``reason`` in one
     sentence for people. ``today`` is the date to judge expiry by (``max(clock, time floor)``);
-    ``warning`` reports a clock behind the floor or a fallback to the previous list while the
-    list is still usable."""
+    ``warning`` reports a damaged copy of a trust file (the other copy is in use), a clock
+    behind the floor or a fallback to the previous list."""
 
     banlist: BanList | None
     reason: str | None
@@ -83,17 +83,20 @@ def installed(state_dir: Path | str = DEFAULT_STATE, now: dt.datetime | dt.date 
     layout = StateLayout(state_dir)
     clock = as_utc(now)
     try:
-        trusted = load_trusted_root(trusted_root_bytes(layout))
-        deployment = deployment_of(trusted)
-        floors = read_floors(layout)
+        trusted = read_trusted_root(layout)
+        deployment = deployment_of(trusted.root)
+        recorded = read_recorded_floors(layout)
     except UpdateError as e:
         return Installed(None, e.reason, e.code, today=clock.date())
+    floors = recorded.floors
+    damage = damage_warning(trusted, recorded)
     failures: list[str] = []
     for link in (layout.current, layout.previous):
         target = link_target(layout, link)
         if target is None:
             if link == layout.current:
-                return Installed(None, "no list installed", NO_LIST, deployment=deployment, today=clock.date())
+                return Installed(None, "no list installed", NO_LIST, deployment=deployment, today=clock.date(),
+                                 warning=damage)
             continue
         try:
             banlist, stored_root_version, signed_by = _open_installed(layout, target, deployment, verify_hashes)
@@ -106,7 +109,7 @@ def installed(state_dir: Path | str = DEFAULT_STATE, now: dt.datetime | dt.date 
         reference = max(clock, floor)
         info = Installed(banlist, None, None, man.list_version, man.list_date, man.valid_until, signed_by, deployment,
                          stored_root_version, reference.date(), clock < floor, None, target)
-        warnings = list(failures)
+        warnings = ([damage] if damage else []) + failures
         if info.clock_behind:
             warnings.append(f"the clock ({clock.date().isoformat()}) is earlier than the last verified list "
                             f"({floor.date().isoformat()}); dates are judged as of {floor.date().isoformat()}")
@@ -119,7 +122,8 @@ def installed(state_dir: Path | str = DEFAULT_STATE, now: dt.datetime | dt.date 
             if info.clock_behind:
                 info.reason += " (the clock is earlier than the last verified list)"
         return info
-    return Installed(None, "; ".join(failures), FAILED_VERIFICATION, deployment=deployment, today=clock.date())
+    return Installed(None, "; ".join(failures), FAILED_VERIFICATION, deployment=deployment, today=clock.date(),
+                     warning=damage)
 
 
 def link_target(layout: StateLayout, link: Path) -> Path | None:

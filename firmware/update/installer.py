@@ -53,7 +53,15 @@ from firmware.update.layout import (
     STORED_METADATA,
     StateLayout,
 )
-from firmware.update.provisioning import not_provisioned, read_floors, trusted_root_bytes
+from firmware.update.provisioning import (
+    is_provisioned,
+    not_provisioned,
+    read_recorded_floors,
+    read_trusted_root,
+    repair_copies,
+    write_floors,
+    write_trusted_root,
+)
 from firmware.update.repository import (
     SNAPSHOT,
     TARGETS,
@@ -62,7 +70,7 @@ from firmware.update.repository import (
     find_repository,
     read_repository,
 )
-from firmware.update.trust import Release, as_utc, load_trusted_root, verify_release, verify_stored
+from firmware.update.trust import Release, as_utc, verify_release, verify_stored
 
 CHUNK = 1 << 20
 # kept free on the kiosk's storage besides the expanded list
@@ -71,7 +79,9 @@ SPACE_MARGIN = 16 << 20
 
 @dataclass
 class InstallResult:
-    """What ``install`` did: ``action`` is 'installed' or 'unchanged' (that version was already in use)."""
+    """What ``install`` did: ``action`` is 'installed' or 'unchanged' (that version was already in use).
+    ``previous_version`` is the list this install replaced (now the fallback, ``list/previous``):
+    None when it replaced nothing ('unchanged', or no intact list was in use)."""
 
     action: str
     list_version: int
@@ -100,7 +110,7 @@ def install(state_dir: Path | str, source_dir: Path | str, now: dt.datetime | dt
     replace one it uses. ``now``: the clock (default: the system clock)."""
     layout = StateLayout(state_dir)
     clock = as_utc(now)
-    if not layout.trusted_root.exists():
+    if not is_provisioned(layout):
         raise not_provisioned()
     layout.list_dir.mkdir(exist_ok=True)
     with _locked(layout):
@@ -150,29 +160,31 @@ def _current(layout: StateLayout) -> _Current | None:
 
 def _install(layout: StateLayout, source: Path, clock: dt.datetime, max_expanded: int, cur: _Current | None,
              source_kind: str, limits: tuple[float, float]) -> InstallResult:
-    trusted = trusted_root_bytes(layout)
-    trusted_root = load_trusted_root(trusted)
-    floors = read_floors(layout)
+    recorded_root, recorded_floors = read_trusted_root(layout), read_recorded_floors(layout)
+    repair_copies(layout, recorded_root, recorded_floors)  # only what verified or read, under the lock
+    trusted, trusted_root, floors = recorded_root.data, recorded_root.root, recorded_floors.floors
     if cur is not None:
         floors = floors.raised(cur.list_version, floors.time_floor)
     repo = find_repository(source)
     meta, manifest_bytes = read_repository(repo, trusted_root.version)
-    release = verify_release(trusted, meta, manifest_bytes, floors, clock)
+    # freshness is what a web poll is for; a stick or a cable brings no fresher timestamp than it has
+    release = verify_release(trusted, meta, manifest_bytes, floors, clock, polled=source_kind == "http")
     man = release.manifest
     warning = None
     if release.clock_behind:
         warning = (f"the clock ({clock.date().isoformat()}) is earlier than the last verified list "
                    f"({floors.time_floor.date().isoformat()}); expiry was checked against the latter")
 
-    def result(action: str, directory: Path) -> InstallResult:
-        return InstallResult(action, release.list_version, cur.list_version if cur else None, man.list_date,
-                             man.valid_until, release.root.version, release.signed_by, directory, warning)
+    def result(action: str, directory: Path, replaced: _Current | None) -> InstallResult:
+        return InstallResult(action, release.list_version, replaced.list_version if replaced else None,
+                             man.list_date, man.valid_until, release.root.version, release.signed_by, directory,
+                             warning)
 
     if cur is not None and release.list_version == cur.list_version:
         if release.manifest_sha256 == cur.manifest_sha256:
             if release.root_updated:  # a verified newer root is kept even when the list is the same
-                durable.atomic_write(layout.trusted_root, release.root_bytes)
-            return result("unchanged", cur.directory)
+                write_trusted_root(layout, release.root_bytes)
+            return result("unchanged", cur.directory, None)
         raise UpdateError(ROLLBACK, f"list version {release.list_version} is already installed with different "
                           "content; a changed list needs a new version number", TARGETS_FILE)
     if man.total_size > max_expanded:
@@ -196,13 +208,13 @@ def _install(layout: StateLayout, source: Path, clock: dt.datetime, max_expanded
     durable.replace(staging, final_dir)
     durable.fsync_dir(layout.list_dir)
     if release.root_updated:
-        durable.atomic_write(layout.trusted_root, release.root_bytes)
+        write_trusted_root(layout, release.root_bytes)
     if cur is not None:
         durable.atomic_symlink(os.readlink(layout.current), layout.previous)
     durable.atomic_symlink(final_dir.name, layout.current)  # the commit point
-    durable.atomic_write(layout.floors, read_floors(layout).raised(release.list_version, release.time_floor).to_bytes())
+    write_floors(layout, recorded_floors.floors.raised(release.list_version, release.time_floor))
     _collect_garbage(layout)
-    return result("installed", final_dir)
+    return result("installed", final_dir, cur)
 
 
 def _check_target_file(path: Path, release: Release, name: str) -> None:

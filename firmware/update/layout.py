@@ -6,6 +6,8 @@ can change in one place::
 
     trust/root.json        the trusted TUF root (``provision``; newer roots replace it)
     trust/floors.json      version floor and time floor
+    trust/root.backup.json, trust/floors.backup.json
+                           redundant copies, written after each of the two above
     list/current           symlink -> v<VERSION>-<RANDOM>/  (the list in use)
     list/previous          symlink -> the last-known-good list before it
     list/v<VERSION>-<RANDOM>/
@@ -33,6 +35,8 @@ STATE_DIR_MODE = 0o750
 TRUST = "trust"
 ROOT_FILE = "root.json"
 FLOORS_FILE = "floors.json"
+ROOT_BACKUP_FILE = "root.backup.json"
+FLOORS_BACKUP_FILE = "floors.backup.json"
 LIST = "list"
 CURRENT = "current"
 PREVIOUS = "previous"
@@ -67,8 +71,17 @@ class StateLayout:
         return self.root / TRUST / ROOT_FILE
 
     @property
+    def trusted_root_backup(self) -> Path:
+        """The redundant copy of ``trusted_root``, verified exactly as it is before it is used."""
+        return self.root / TRUST / ROOT_BACKUP_FILE
+
+    @property
     def floors(self) -> Path:
         return self.root / TRUST / FLOORS_FILE
+
+    @property
+    def floors_backup(self) -> Path:
+        return self.root / TRUST / FLOORS_BACKUP_FILE
 
     @property
     def list_dir(self) -> Path:

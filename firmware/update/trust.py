@@ -14,7 +14,11 @@ it this module adds what a kiosk needs:
   no RTC, so every expiry check uses ``max(clock, time floor)``, and a clock behind
   the floor is reported, never a way to make an expired list acceptable;
 * the bundle's files (``manifest.json``, ``*.gcs``) as TUF targets, whose length
-  and sha256 are checked by ``TargetCheck`` fed in chunks (the caller does the I/O).
+  and sha256 are checked by ``TargetCheck`` fed in chunks (the caller does the I/O);
+* *freshness per source*: the timestamp expires in days, so a mirror cannot hold a
+  polling kiosk on a stale list for the list's lifetime; its expiry is judged for a
+  polled repository (``polled=True``) and waived for offline ones (USB, serial), which
+  the list's own validity rules (``timestamp_freshness``, ``poll_warning``).
 
 Every refusal is an ``UpdateError`` with a code and a sentence. See docs/trust.md.
 """
@@ -34,6 +38,7 @@ from tuf.api import exceptions as tuf_exc
 from tuf.api.metadata import Metadata, Root, Snapshot, TargetFile, Targets, Timestamp
 from tuf.api.serialization import DeserializationError
 
+from firmware import untrusted_json
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, Manifest, parse_manifest
 from firmware.update.errors import (
@@ -98,7 +103,7 @@ class Floors:
     @classmethod
     def from_bytes(cls, data: bytes) -> Floors:
         try:
-            raw = json.loads(data)
+            raw = untrusted_json.loads(data, max_bytes=4096)  # a damaged file may nest deep
             return cls(int(raw["list_version"]), as_utc(dt.datetime.fromisoformat(raw["time_floor"])))
         except (ValueError, KeyError, TypeError) as e:
             raise UpdateError(MALFORMED, f"the floors file is unreadable: {e}", FLOORS_FILE) from None
@@ -246,6 +251,7 @@ class Release:
     signed_by: list[str]
     reference_time: dt.datetime
     clock_behind: bool
+    timestamp_expires: dt.datetime
 
     @property
     def list_version(self) -> int:
@@ -275,14 +281,16 @@ class Release:
 
 
 def verify_release(trusted_root: bytes, meta: RepositoryMetadata, manifest_bytes: bytes, floors: Floors,
-                   clock: dt.datetime | dt.date | None = None) -> Release:
+                   clock: dt.datetime | dt.date | None = None, *, polled: bool = False) -> Release:
     """The whole trust decision for one repository, as a pure function.
 
     ``trusted_root``: the kiosk's root.json; ``meta``: the repository's metadata files;
     ``manifest_bytes``: its ``targets/manifest.json`` (checked against the signed
     targets); ``floors``: the kiosk's version and time floors; ``clock``: the kiosk's
-    clock (may be wrong). Returns a ``Release`` whose filter files the caller still
-    checks with ``Release.checker`` while copying them.
+    clock (may be wrong); ``polled``: the repository is a server the kiosk polls, where
+    freshness is the point, so an expired timestamp is refused (offline sources: waived,
+    the list's own validity rules). Returns a ``Release`` whose filter files the caller
+    still checks with ``Release.checker`` while copying them.
 
     Raises:
         UpdateError: the repository is refused; ``code`` says why (docs/trust.md §5).
@@ -291,7 +299,7 @@ def verify_release(trusted_root: bytes, meta: RepositoryMetadata, manifest_bytes
     chain = _trusted_chain(trusted_root, time.reference)
     deployment = deployment_of(chain.root)
     newest_root = _load_root_versions(chain, meta.roots, deployment)
-    _load_timestamp(chain, meta.timestamp, time)
+    _load_timestamp(chain, meta.timestamp, time, polled)
     _load_snapshot(chain, meta.snapshot, time)
     targets = _load_targets(chain, meta.targets, time)
     _check_targets(targets, deployment, floors)
@@ -302,7 +310,39 @@ def verify_release(trusted_root: bytes, meta: RepositoryMetadata, manifest_bytes
                    root_updated=newest_root is not None, targets=targets, targets_bytes=meta.targets,
                    timestamp_bytes=meta.timestamp, snapshot_bytes=meta.snapshot, manifest=manifest,
                    manifest_bytes=manifest_bytes, signed_by=_targets_signers(chain.root, meta.targets),
-                   reference_time=time.reference, clock_behind=time.clock_behind)
+                   reference_time=time.reference, clock_behind=time.clock_behind,
+                   timestamp_expires=chain.timestamp.expires)
+
+
+def timestamp_freshness(timestamp_bytes: bytes, floors: Floors, clock: dt.datetime | dt.date | None,
+                        poll_period: dt.timedelta) -> str | None:
+    """A poll that finds the very timestamp it installed with (verified then) still judges its
+    expiry: a mirror replaying it must not freeze the kiosk. Returns ``poll_warning``'s warning.
+
+    Raises:
+        UpdateError: ``EXPIRED``, the timestamp ran out (or ``MALFORMED``, it is unreadable).
+    """
+    time = _ReferenceTime(as_utc(clock), floors.time_floor)
+    try:
+        timestamp = Metadata[Timestamp].from_bytes(timestamp_bytes).signed
+    except DeserializationError as e:
+        raise UpdateError(MALFORMED, f"{TIMESTAMP_JSON} is not valid TUF metadata: {e}", TIMESTAMP_JSON) from None
+    if timestamp.is_expired(time.reference):
+        raise UpdateError(EXPIRED, _stale_timestamp(timestamp.expires, time), TIMESTAMP_JSON)
+    return poll_warning(timestamp.expires, time.reference, poll_period)
+
+
+def poll_warning(timestamp_expires: dt.datetime, reference: dt.datetime, poll_period: dt.timedelta) -> str | None:
+    """Said before the refusal: a timestamp that runs out before the next poll is not being re-signed."""
+    if timestamp_expires - reference > poll_period:  # expired at the next poll too (TUF: at its expiry)
+        return None
+    return (f"the repository's timestamp expires on {timestamp_expires.strftime('%Y-%m-%d %H:%M')} UTC, "
+            "before the next poll: the server is not re-signing it ('safar bundle refresh-timestamp')")
+
+
+def _stale_timestamp(expires: dt.datetime, time: _ReferenceTime) -> str:
+    return (f"the server's timestamp expired on {expires.date().isoformat()} (checked at {time.described()}): "
+            "it is not being re-signed, or a mirror is holding back newer lists")
 
 
 @dataclass(frozen=True)
@@ -365,16 +405,19 @@ def _load_root_version(chain: MetadataChain, version: int, data: bytes, deployme
                           f"{deployment_of(new_root)!r}, this kiosk is {deployment!r}", file)
 
 
-def _load_timestamp(chain: MetadataChain, data: bytes, time: _ReferenceTime) -> None:
-    """The repository's freshest statement (publish key). An expired final root stops every
-    install until a newer root version arrives; said before tuf would say it less clearly."""
+def _load_timestamp(chain: MetadataChain, data: bytes, time: _ReferenceTime, polled: bool) -> None:
+    """The repository's freshest statement (publish key), its expiry judged only when ``polled``.
+    An expired final root stops every install until a newer root version arrives; said
+    before tuf would say it less clearly."""
     _check_size(data, TIMESTAMP_JSON)
     root = chain.root
     if root.is_expired(time.reference):
         raise UpdateError(EXPIRED, f"the trusted root (version {root.version}) expired on "
                           f"{root.expires.date().isoformat()}; a newer root version is needed", ROOT_JSON)
     try:
-        chain.load_timestamp(data)
+        chain.load_timestamp(data, judge_expiry=polled)
+    except tuf_exc.ExpiredMetadataError:
+        raise UpdateError(EXPIRED, _stale_timestamp(chain.timestamp.expires, time), TIMESTAMP_JSON) from None
     except tuf_exc.RepositoryError as e:
         raise _refusal(e, chain, Timestamp.type, data, time) from None
 

@@ -10,7 +10,10 @@ when an installed tuf no longer behaves as this module assumes.
 
 Surface: ``MetadataChain`` (load the trusted root, then newer roots, timestamp, snapshot,
 targets, in that order). Every refusal is a ``tuf.api.exceptions.RepositoryError``
-(public API); its subclass says why.
+(public API); its subclass says why. The one departure from ngclient: a caller may waive
+the timestamp's expiry (an offline source, where freshness cannot be had); tuf has no
+such switch, so the adapter judges the snapshot step at a time the timestamp still
+covers and then the snapshot's own expiry at the real reference time.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class MetadataChain:
             self._set = TrustedMetadataSet(trusted_root, EnvelopeType.METADATA)
         if reference_time is not None:
             self._set.reference_time = reference_time
+        self._timestamp_expiry_waived = False
 
     @property
     def root(self) -> Root:
@@ -84,13 +88,36 @@ class MetadataChain:
         """Root version N+1: signed by a threshold of root N's root keys and of its own."""
         return self._load(self._set.update_root, data)
 
-    def load_timestamp(self, data: bytes) -> Timestamp:
-        """Signed by the root's timestamp keys; refused if it or the final root is expired."""
-        return self._load(self._set.update_timestamp, data)
+    def load_timestamp(self, data: bytes, *, judge_expiry: bool = True) -> Timestamp:
+        """Signed by the root's timestamp keys; refused if the final root is expired, or the
+        timestamp is and ``judge_expiry`` (False: a source with no freshness to offer, whose
+        snapshot and targets are still judged by their own expiry)."""
+        if judge_expiry:
+            return self._load(self._set.update_timestamp, data)
+        try:
+            return self._load(self._set.update_timestamp, data)
+        except tuf_exc.ExpiredMetadataError:
+            # tuf loads an expired timestamp before it refuses it; an expired root loads nothing
+            if self.root.is_expired(self._set.reference_time):
+                raise
+            self._timestamp_expiry_waived = True
+            return self._set.timestamp
 
     def load_snapshot(self, data: bytes) -> Snapshot:
         """The length, hashes and version the timestamp binds; the root's snapshot keys; not expired."""
-        return self._load(self._set.update_snapshot, data)
+        if not self._timestamp_expiry_waived:
+            return self._load(self._set.update_snapshot, data)
+        reference = self._set.reference_time
+        # tuf refuses a snapshot under an expired timestamp: judge it while the timestamp held,
+        # then its own expiry at the real reference time
+        self._set.reference_time = min(reference, self.timestamp.expires - dt.timedelta(microseconds=1))
+        try:
+            snapshot = self._load(self._set.update_snapshot, data)
+        finally:
+            self._set.reference_time = reference
+        if snapshot.is_expired(reference):
+            raise tuf_exc.ExpiredMetadataError("snapshot.json is expired")
+        return snapshot
 
     def load_targets(self, data: bytes) -> Targets:
         """The length, hashes and version the snapshot binds; the root's targets keys; not expired."""

@@ -9,6 +9,9 @@ read (``ListFileError``, listing the expected and the found columns), a header
 cell that names no known column too (unless the caller ignores it by name), and
 every bad row gets a ``RowError`` (line, field, reason). Reasons never quote the
 cell's content: they end up in logs and reports, and the content is personal data.
+A row that reads but could never match a passport (``namecheck``: a letter lost to
+``?``, a Latin look-alike in a Cyrillic word, a NUL) is rejected the same way; its
+reason names the one wrong character, by code point, so the official can find it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 
 from firmware.core.keys import birth_key, entry_keys
 from firmware.core.translit import fold
+from host_tools.listbuild.namecheck import invisible_character, name_problem
 
 COLUMNS = ("surname", "given_names", "patronymic", "birth_date", "nationality",
            "document_number", "ban_end", "reference")
@@ -329,7 +333,17 @@ def _entry(row: list[str], layout: _Layout, line: int, list_date: dt.date,
         i = cols.get(col)
         return row[i].strip() if i is not None and i < len(row) else ""
 
+    for col, i in cols.items():  # the columns read (in header order), not the ignored ones
+        invisible = invisible_character(row[i]) if i < len(row) else None  # before strip(), which hides one
+        if invisible:
+            errors.append(RowError(line, col, invisible))
+            return None
     surname, given = get("surname"), get("given_names")
+    for col, text in (("surname", surname), ("given_names", given)):
+        problem = name_problem(text)
+        if problem:
+            errors.append(RowError(line, col, problem))
+            return None
     if not fold(surname):
         errors.append(RowError(line, "surname", "empty or has no letters"))
         return None

@@ -9,7 +9,8 @@ Roles (docs/trust.md):
   threshold e.g. 2 of 3): sign ``targets.json``, which gives the length and sha256 of
   every file of a bundle;
 * ``snapshot`` and ``timestamp`` - one *publish* key held by the technician who lays
-  out a repository: binds the targets version so files cannot be mixed and matched.
+  out a repository: binds the targets version so files cannot be mixed and matched;
+  the timestamp runs out in days and is re-signed (``refresh_timestamp``) in between.
 
 A keys directory (``safar keys init DIR``)::
 
@@ -33,12 +34,11 @@ from host_tools.signing.keyfiles import (
     load_private_key,
     load_signer,
     public_key_of,
-    read_passphrase,
     signer_of,
     write_key_pair,
     write_public,
 )
-from host_tools.signing.publishing import publish
+from host_tools.signing.publishing import DEFAULT_TIMESTAMP_DAYS, publish, refresh_timestamp
 from host_tools.signing.roots import (
     DEFAULT_ROOT_DAYS,
     KEY_ROLES,
@@ -66,12 +66,13 @@ from host_tools.signing.roots import (
 )
 
 __all__ = [
-    "DEFAULT_ROOT_DAYS", "KEY_ROLES", "PASSPHRASE_ENV", "PUBLISH_ROLES", "TARGETS_FILE",
+    "DEFAULT_ROOT_DAYS", "DEFAULT_TIMESTAMP_DAYS", "KEY_ROLES", "PASSPHRASE_ENV", "PUBLISH_ROLES", "TARGETS_FILE",
     "KeyInfo", "SigningError",
     "add_role_key", "bundle_targets", "check_name", "current_root", "describe_root", "init_keys", "keyid_named",
     "load_private_key", "load_root_signers", "load_signer", "make_demo_repository", "new_root",
     "next_root_version", "pending_root_versions", "public_key_of", "publish", "read_bundle_targets",
-    "read_passphrase", "read_root", "read_root_bytes", "remove_role_key", "root_chain", "root_keys_in",
+    "read_root", "read_root_bytes", "refresh_timestamp", "remove_role_key", "root_chain",
+    "root_keys_in",
     "root_signatures_ok", "set_threshold", "sign_bundle", "sign_root_version", "signer_of", "targets_report",
     "tuf_roles", "utcnow", "write_key_pair", "write_public", "write_root_version",
 ]

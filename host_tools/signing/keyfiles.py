@@ -1,7 +1,11 @@
-"""Key files and passphrases: one Ed25519 key per holder, encrypted at rest, never overwritten.
+"""Key files and passphrases: one Ed25519 key per holder, under that holder's own passphrase.
 
 ``ROLE-NAME.pem`` is the private key (PKCS#8 PEM, passphrase-encrypted, mode 0600);
-``ROLE-NAME.pub.json`` its public key, keyid, role and name.
+``ROLE-NAME.pub.json`` its public key, keyid, role and name (mode 0644). A threshold of
+2 of 3 keys means two people only when no one passphrase opens two keys, so each key is
+given its own passphrase (``Passphrases``) and ``change_passphrase`` lets a holder
+replace one chosen for them. Modes are set, not left to the umask: a keys directory made
+under umask 000 is as closed as one made under 077.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import getpass
 import json
 import os
 import sys
+import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +28,13 @@ from host_tools.signing.errors import SigningError
 PASSPHRASE_ENV = "SAFAR_PASSPHRASE"
 # key and deployment names end up in file names and in reports
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
-# a private key is readable by its holder only
+# a passphrase guessed offline from a stolen .pem must take more than an afternoon
+MIN_PASSPHRASE_CHARS = 12
+# a private key is readable by its holder only; a keys directory is entered by its owner only;
+# public keys and root versions are meant to be read
 PRIVATE_KEY_MODE = 0o600
+KEYS_DIR_MODE = 0o700
+PUBLIC_FILE_MODE = 0o644
 
 
 @dataclass
@@ -48,38 +59,130 @@ def public_key_of(private: Ed25519PrivateKey) -> SSlibKey:
     return SSlibKey.from_crypto(private.public_key(), scheme="ed25519")
 
 
-def read_passphrase(passphrase_file: Path | None = None, prompt: str = "passphrase: ",
-                    confirm: bool = False) -> bytes:
-    """From ``--passphrase-file``, else env ``SAFAR_PASSPHRASE``, else a prompt (getpass)."""
-    if passphrase_file is not None:
-        try:
-            text = passphrase_file.read_text(encoding="utf-8")
-        except OSError as e:
-            raise SigningError(f"cannot read the passphrase file {passphrase_file}: {e.strerror}") from None
-        text = text.rstrip("\r\n")
-    elif os.environ.get(PASSPHRASE_ENV):
-        text = os.environ[PASSPHRASE_ENV]
-    else:
-        if not sys.stdin.isatty():
-            raise SigningError(f"no passphrase: give --passphrase-file or set {PASSPHRASE_ENV}")
-        text = getpass.getpass(prompt)
-        if confirm and getpass.getpass("again: ") != text:
-            raise SigningError("the passphrases differ")
-    if not text:
-        raise SigningError("the passphrase is empty")
+def key_label(path: Path) -> str:
+    """``ROLE-NAME`` of ``ROLE-NAME.pem``: how reports and ``--passphrase-file ROLE-NAME=FILE`` name a key."""
+    name = Path(path).name
+    return name[:-len(".pem")] if name.endswith(".pem") else name
+
+
+def _read_passphrase_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as e:
+        raise SigningError(f"cannot read the passphrase file {path}: {e.strerror}") from None
+
+
+def check_new_passphrase(label: str, passphrase: bytes) -> bytes:
+    """The rules a passphrase must meet when it is set (not when it opens a key made before them)."""
+    if len(passphrase.decode("utf-8")) < MIN_PASSPHRASE_CHARS:
+        raise SigningError(f"the passphrase for {label} is too short: use at least {MIN_PASSPHRASE_CHARS} characters")
+    return passphrase
+
+
+def _prompt(prompt: str, confirm: bool, again: str = "again: ") -> str:
+    if not sys.stdin.isatty():
+        raise SigningError(f"no passphrase: give --passphrase-file or set {PASSPHRASE_ENV}")
+    text = getpass.getpass(prompt)
+    if confirm and text and getpass.getpass(again) != text:
+        raise SigningError("the passphrases differ")
+    return text
+
+
+class Passphrases:
+    """Where each key's passphrase comes from: its holder's own file (``ROLE-NAME=FILE``), else
+    the one file given for every key, else env ``SAFAR_PASSPHRASE``, else a prompt that names
+    the key, so that each holder types their own."""
+
+    def __init__(self, own: Mapping[str, Path] | None = None, shared: Path | None = None) -> None:
+        self.own = dict(own or {})
+        self.shared = shared
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[str | Path] | None) -> Passphrases:
+        """``--passphrase-file`` values: ``ROLE-NAME=FILE`` (repeatable) and at most one plain ``FILE``."""
+        own: dict[str, Path] = {}
+        shared: Path | None = None
+        for entry in entries or ():
+            label, sep, file = str(entry).partition("=")
+            if sep and label and set(label) <= NAME_CHARS:
+                if label in own:
+                    raise SigningError(f"two passphrase files for {label}")
+                own[label] = Path(file)
+            elif shared is None:
+                shared = Path(entry)
+            else:
+                raise SigningError("give one passphrase file for every key, or ROLE-NAME=FILE for each key")
+        return cls(own, shared)
+
+    def shared_by(self, labels: Iterable[str]) -> list[str]:
+        """The keys among ``labels`` whose passphrase is not their holder's own (one file or env for all)."""
+        common = self.shared is not None or bool(os.environ.get(PASSPHRASE_ENV))
+        return [label for label in labels if label not in self.own and common]
+
+    def _given(self, label: str) -> str | None:
+        if label in self.own:
+            return _read_passphrase_file(self.own[label])
+        if self.shared is not None:
+            return _read_passphrase_file(self.shared)
+        return os.environ.get(PASSPHRASE_ENV) or None
+
+    def to_open(self, label: str) -> bytes:
+        """The passphrase that opens the key ``label``."""
+        text = self._given(label)
+        if text is None:
+            text = _ask_holder(f"passphrase for {label}: ", label, confirm=False)
+        if not text:
+            raise SigningError(f"the passphrase for {label} is empty")
+        return text.encode("utf-8")
+
+    def to_set(self, label: str) -> bytes:
+        """A new passphrase for the key ``label``, typed twice when prompted (``write_key_pair`` checks it)."""
+        text = self._given(label)
+        if text is None:
+            text = _ask_holder(f"new passphrase for {label} (its holder types it): ", label, confirm=True)
+        return text.encode("utf-8")
+
+
+def _ask_holder(prompt: str, label: str, confirm: bool) -> str:
+    if not sys.stdin.isatty():
+        raise SigningError(f"no passphrase for {label}: give --passphrase-file {label}=FILE (or FILE for every "
+                           f"key) or set {PASSPHRASE_ENV}")
+    return _prompt(prompt, confirm, again=f"{label} again: ")
+
+
+def _read_new_passphrase(label: str, passphrase_file: Path | None) -> bytes:
+    """From its own file or a prompt (twice), never from the environment: that holds the old one."""
+    text = _read_passphrase_file(passphrase_file) if passphrase_file is not None else _ask_holder(
+        f"new passphrase for {label}: ", label, confirm=True)
     return text.encode("utf-8")
+
+
+def make_keys_dir(path: Path) -> None:
+    """``path`` and its missing parents, each mode 0700 whatever the umask."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=KEYS_DIR_MODE, exist_ok=True)
+        os.chmod(directory, KEYS_DIR_MODE)
+
+
+def _pem(private: Ed25519PrivateKey, passphrase: bytes | None) -> bytes:
+    enc: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption())
+    return private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
 
 
 def write_key_pair(keys_dir: Path, role: str, name: str, passphrase: bytes | None) -> KeyInfo:
     """A new Ed25519 key: ``ROLE-NAME.pem`` (encrypted unless passphrase is None, for demos)
     and ``ROLE-NAME.pub.json``. Never overwrites a key."""
     check_name(name)
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    if passphrase is not None:
+        check_new_passphrase(f"{role}-{name}", passphrase)
+    make_keys_dir(keys_dir)
     private = Ed25519PrivateKey.generate()
-    enc: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption())
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
-    _write_private_key(keys_dir / f"{role}-{name}.pem", pem)
+    _write_private_key(keys_dir / f"{role}-{name}.pem", _pem(private, passphrase))
     info = KeyInfo(role, name, public_key_of(private), private)
     write_public(keys_dir, info)
     return info
@@ -93,27 +196,47 @@ def _write_private_key(path: Path, pem: bytes) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_KEY_MODE)
     except FileExistsError:
         raise SigningError(f"{path} exists; keys are never overwritten") from None
+    os.fchmod(fd, PRIVATE_KEY_MODE)  # os.open's mode passes through the umask
     with os.fdopen(fd, "wb") as f:
         f.write(pem)
 
 
+def replace_file(path: Path, data: bytes, mode: int) -> None:
+    """``path`` holds ``data`` with exactly ``mode``, or keeps its old content: a temporary file
+    (created 0600 by mkstemp) renamed over it. Never readable by others with a mode meant for a key."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_public(keys_dir: Path, info: KeyInfo) -> None:
     doc = {"role": info.role, "name": info.name, "keyid": info.keyid, "key": info.key.to_dict()}
-    (keys_dir / f"{info.role}-{info.name}.pub.json").write_text(json.dumps(doc, indent=2) + "\n")
+    replace_file(keys_dir / f"{info.role}-{info.name}.pub.json", (json.dumps(doc, indent=2) + "\n").encode(),
+                 PUBLIC_FILE_MODE)
 
 
-def load_private_key(path: Path, passphrase: bytes | None = None,
-                     passphrase_file: Path | None = None) -> Ed25519PrivateKey:
-    """Reads a PEM private key; asks for the passphrase (file, env, prompt) only if it is encrypted."""
+def _is_encrypted(pem: bytes) -> bool:
+    return b"ENCRYPTED" in pem.split(b"\n", 1)[0]
+
+
+def _read_pem(path: Path) -> bytes:
     try:
-        pem = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as e:
         raise SigningError(f"cannot read the key {path}: {e.strerror}") from None
-    encrypted = b"ENCRYPTED" in pem.split(b"\n", 1)[0]
-    if encrypted and passphrase is None:
-        passphrase = read_passphrase(passphrase_file, f"passphrase for {Path(path).name}: ")
+
+
+def _open_pem(path: Path, pem: bytes, passphrase: bytes | None) -> Ed25519PrivateKey:
     try:
-        key = serialization.load_pem_private_key(pem, passphrase if encrypted else None)
+        key = serialization.load_pem_private_key(pem, passphrase if _is_encrypted(pem) else None)
     except (ValueError, TypeError) as e:
         raise SigningError(f"cannot open the key {path}: wrong passphrase or not a PEM key ({e})") from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -121,9 +244,37 @@ def load_private_key(path: Path, passphrase: bytes | None = None,
     return key
 
 
+def load_private_key(path: Path, passphrase: bytes | None = None, passphrase_file: Path | None = None,
+                     *, passphrases: Passphrases | None = None) -> Ed25519PrivateKey:
+    """Reads a PEM private key; asks for the passphrase (``passphrases``, else ``passphrase_file``,
+    env, prompt) only if it is encrypted."""
+    pem = _read_pem(path)
+    if _is_encrypted(pem) and passphrase is None:
+        passphrase = (passphrases or Passphrases(shared=passphrase_file)).to_open(key_label(path))
+    return _open_pem(path, pem, passphrase)
+
+
+def change_passphrase(path: Path, old: Passphrases, new_passphrase_file: Path | None = None) -> None:
+    """Re-encrypts one holder's key under a new passphrase (its file, else a prompt, twice), asked
+    for once the old one has opened the key: same key, same public file, mode 0600."""
+    label = key_label(path)
+    pem = _read_pem(path)
+    private = load_private_key(path, passphrases=old)
+    new = check_new_passphrase(label, _read_new_passphrase(label, new_passphrase_file))
+    if _is_encrypted(pem):
+        try:
+            serialization.load_pem_private_key(pem, new)
+        except (ValueError, TypeError):
+            pass
+        else:
+            raise SigningError(f"the new passphrase for {label} is the old one")
+    replace_file(path, _pem(private, new), PRIVATE_KEY_MODE)
+
+
 def signer_of(private: Ed25519PrivateKey) -> CryptoSigner:
     return CryptoSigner(private, public_key_of(private))
 
 
-def load_signer(path: Path, passphrase: bytes | None = None, passphrase_file: Path | None = None) -> CryptoSigner:
-    return signer_of(load_private_key(path, passphrase, passphrase_file))
+def load_signer(path: Path, passphrase: bytes | None = None, passphrase_file: Path | None = None,
+                *, passphrases: Passphrases | None = None) -> CryptoSigner:
+    return signer_of(load_private_key(path, passphrase, passphrase_file, passphrases=passphrases))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,28 @@ from tuf.api.serialization import DeserializationError
 
 from firmware.update.trust import DEPLOYMENT_FIELD, KEY_NAMES_FIELD
 from host_tools.signing.errors import SigningError
-from host_tools.signing.keyfiles import NAME_CHARS, KeyInfo, check_name, load_signer, signer_of, write_key_pair
+from host_tools.signing.keyfiles import (
+    NAME_CHARS,
+    PUBLIC_FILE_MODE,
+    KeyInfo,
+    Passphrases,
+    check_name,
+    check_new_passphrase,
+    load_signer,
+    make_keys_dir,
+    replace_file,
+    signer_of,
+    write_key_pair,
+)
 
 KEY_ROLES = ("root", "targets", "publish")
 # the publish key signs both of these
 PUBLISH_ROLES = ("snapshot", "timestamp")
 DEFAULT_ROOT_DAYS = 3650
 _PENDING = "*.root.json.partial"
+# a passphrase for every key alike (tests), one per key label, e.g. 'root-1' (each holder
+# their own), or None (unencrypted: demos)
+KeyPassphrases = bytes | Callable[[str], bytes] | None
 
 
 def utcnow() -> dt.datetime:
@@ -157,17 +172,17 @@ def write_root_version(keys_dir: Path, md: Metadata[Root], allow_partial: bool =
             raise SigningError(f"root version {version} does not follow version {len(chain)}")
         previous = Metadata[Root].from_bytes(chain[-1]).signed
     ok, detail = root_signatures_ok(md, previous)
-    (keys_dir / "root").mkdir(parents=True, exist_ok=True)
+    make_keys_dir(keys_dir / "root")
     if not ok:
         if not allow_partial:
             raise SigningError(f"root version {version} lacks signatures ({detail})")
         path = keys_dir / "root" / f"{version}.root.json.partial"
-        path.write_bytes(md.to_bytes())
+        replace_file(path, md.to_bytes(), PUBLIC_FILE_MODE)
         return path
     data = md.to_bytes()
     path = keys_dir / "root" / f"{version}.root.json"
-    path.write_bytes(data)
-    (keys_dir / "root.json").write_bytes(data)
+    replace_file(path, data, PUBLIC_FILE_MODE)
+    replace_file(keys_dir / "root.json", data, PUBLIC_FILE_MODE)
     partial = keys_dir / "root" / f"{version}.root.json.partial"
     if partial.exists():
         partial.unlink()
@@ -181,8 +196,9 @@ def root_keys_in(keys_dir: Path) -> list[Path]:
 def init_keys(keys_dir: Path, deployment: str, *, root_names: Sequence[str] = ("1", "2", "3"),
               root_threshold: int = 2, targets_names: Sequence[str] = ("border", "migration", "partner"),
               targets_threshold: int = 2, publish_names: Sequence[str] = ("1",),
-              passphrase: bytes | None = None, days: int = DEFAULT_ROOT_DAYS) -> Metadata[Root]:
-    """Generates every key and root version 1, signed by all root keys."""
+              passphrase: KeyPassphrases = None, days: int = DEFAULT_ROOT_DAYS) -> Metadata[Root]:
+    """Generates every key and root version 1, signed by all root keys. Every passphrase is
+    chosen (and checked) before the first key is written: a refusal leaves no key behind."""
     if (keys_dir / "root").exists() and any((keys_dir / "root").iterdir()):
         raise SigningError(f"{keys_dir} already holds a root; use 'safar keys add' or 'rotate'")
     for names in (root_names, targets_names, publish_names):
@@ -192,22 +208,32 @@ def init_keys(keys_dir: Path, deployment: str, *, root_names: Sequence[str] = ("
     for role, names in (("root", root_names), ("targets", targets_names)):
         if not 1 <= thresholds[role] <= len(names):
             raise SigningError(f"{role} threshold {thresholds[role]} impossible with {len(names)} key(s)")
-    keys: dict[str, list[KeyInfo]] = {}
-    privates: list[Ed25519PrivateKey] = []
+    made = [(role, check_name(name)) for role, names in
+            (("root", root_names), ("targets", targets_names), ("publish", publish_names)) for name in names]
     kdir = keys_dir / "keys"
-    for role, names in (("root", root_names), ("targets", targets_names), ("publish", publish_names)):
-        keys[role] = []
-        for name in names:
-            info = write_key_pair(kdir, role, check_name(name), passphrase)
-            keys[role].append(info)
-            if role == "root" and info.private is not None:
-                privates.append(info.private)
+    for role, name in made:
+        if (kdir / f"{role}-{name}.pem").exists():
+            raise SigningError(f"{kdir / f'{role}-{name}.pem'} exists; keys are never overwritten")
+    chosen = {(role, name): _passphrase_of(passphrase, f"{role}-{name}") for role, name in made}
+    keys: dict[str, list[KeyInfo]] = {role: [] for role in KEY_ROLES}
+    privates: list[Ed25519PrivateKey] = []
+    for role, name in made:
+        info = write_key_pair(kdir, role, name, chosen[role, name])
+        keys[role].append(info)
+        if role == "root" and info.private is not None:
+            privates.append(info.private)
     root = new_root(deployment, keys, thresholds, utcnow() + dt.timedelta(days=days))
     md = Metadata(root)
     for p in privates:
         md.sign(signer_of(p), append=True)
     write_root_version(keys_dir, md)
     return md
+
+
+def _passphrase_of(passphrase: KeyPassphrases, label: str) -> bytes | None:
+    if passphrase is None:
+        return None
+    return check_new_passphrase(label, passphrase(label) if callable(passphrase) else passphrase)
 
 
 def next_root_version(keys_dir: Path, days: int | None = None) -> Metadata[Root]:
@@ -229,12 +255,12 @@ def sign_root_version(keys_dir: Path, md: Metadata[Root], signers: Iterable[Cryp
             md.sign(s, append=True)
 
 
-def load_root_signers(paths: Iterable[Path], passphrase: bytes | None,
-                      passphrase_file: Path | None = None) -> list[CryptoSigner]:
+def load_root_signers(paths: Iterable[Path], passphrases: Passphrases) -> list[CryptoSigner]:
+    """The root keys at hand: a key whose passphrase is not given (its holder is absent) is skipped."""
     out = []
     for path in paths:
         try:
-            out.append(load_signer(path, passphrase, passphrase_file))
+            out.append(load_signer(path, passphrases=passphrases))
         except SigningError as e:
             print(f"skipping {path.name}: {e}", file=sys.stderr)
     return out
