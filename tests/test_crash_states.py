@@ -10,20 +10,12 @@ from pathlib import Path
 
 import pytest
 from crash_states import check_recovers, crash_states, record_install, sample
-from update_world import World
+from update_world import A, B, World
 
 from firmware.update import audit_entries, durable, install, provision
 
-A, B = 20261101, 20261201
 NOW = dt.date(2026, 12, 5)
 MAX_STATES = 30  # per start (every state the kiosk can tell apart, then a sample); 0.1-0.3 s each
-
-
-@pytest.fixture(scope="module")
-def repos(world: World) -> dict[str, Path]:
-    return {"A": world.repo(world.bundle(version=A, name="cA"), name="crA"),
-            "B": world.repo(world.bundle(version=B, list_date=dt.date(2026, 12, 1), valid_until=dt.date(2027, 6, 30),
-                                         name="cB"), name="crB")}
 
 
 @pytest.mark.slow(seconds=8)

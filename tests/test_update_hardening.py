@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from clirun import run
 from tuf.api.metadata import Metadata, TargetFile
-from update_world import LIST_DATE, VALID_UNTIL, World, raw_repository
+from update_world import B_DATE, LIST_DATE, VALID_UNTIL, A, B, World, raw_repository
 
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, parse_manifest
@@ -23,27 +23,10 @@ from firmware.update import cli as update_cli
 from firmware.update.errors import EXPIRED, MALFORMED, NO_LIST, PROVISIONED
 from host_tools import list_cli, signing
 
-A, B = 20261101, 20261201
-B_DATE = dt.date(2026, 12, 1)
 NOW = dt.date(2026, 12, 5)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 GOOD_SIGNERS = ("targets-border", "targets-partner")
 DEEP_MANIFEST = b'{"a":' + b"[" * 200_000 + b"]" * 200_000 + b"}"
-
-
-@pytest.fixture(scope="module")
-def repos(world: World) -> dict[str, Path]:
-    return {"A": world.repo(world.bundle(version=A, name="hA"), name="hrA"),
-            "B": world.repo(world.bundle(version=B, list_date=B_DATE, valid_until=dt.date(2027, 6, 30),
-                                         name="hB"), name="hrB")}
-
-
-@pytest.fixture()
-def state_with_a(world: World, repos: dict[str, Path], tmp_path: Path) -> Path:
-    state = tmp_path / "state"
-    provision(state, world.root)
-    assert install(state, repos["A"], now=NOW).action == "installed"
-    return state
 
 
 # ---------------------------------------------------------------- item 3: a manifest nested too deep

@@ -17,10 +17,13 @@ from pathlib import Path
 import pytest
 from tuf.api.metadata import Metadata
 from update_world import (
+    B_DATE,
     CSV,
     DEPLOYMENT,
     LIST_DATE,
     PEOPLE,
+    A,
+    B,
     World,
     make_world,
     raw_repository,
@@ -38,25 +41,8 @@ from host_tools import signing
 from host_tools.listbuild.builder import build_wire
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-A, B = 20261101, 20261201
-B_DATE = dt.date(2026, 12, 1)
 NOW = dt.date(2026, 12, 5)
 GOOD_SIGNERS = ("targets-border", "targets-partner")
-
-
-@pytest.fixture(scope="module")
-def repos(world: World) -> dict[str, Path]:
-    return {"A": world.repo(world.bundle(version=A, name="bA"), name="rA"),
-            "B": world.repo(world.bundle(version=B, list_date=B_DATE, valid_until=dt.date(2027, 6, 30),
-                                         name="bB"), name="rB")}
-
-
-@pytest.fixture()
-def state_with_a(world: World, repos: dict[str, Path], tmp_path: Path) -> Path:
-    state = tmp_path / "state"
-    provision(state, world.root)
-    assert install(state, repos["A"], now=NOW).action == "installed"
-    return state
 
 
 def listed(state: Path, link: str) -> Path:

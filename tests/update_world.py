@@ -116,3 +116,16 @@ def make_world(tmp: Path, deployment: str = DEPLOYMENT) -> World:
     signing.init_keys(tmp / "keys", deployment, passphrase=None)
     return World(tmp, tmp / "keys")
 
+
+
+# two consecutive lists, A then B, and the day the tests install them
+A, B = 20261101, 20261201
+B_DATE = dt.date(2026, 12, 1)
+INSTALL_DAY = dt.date(2026, 12, 5)
+
+
+def two_lists(world: World) -> dict[str, Path]:
+    """Repositories of list A and of its successor B, signed by the world's keys."""
+    return {"A": world.repo(world.bundle(version=A, name="bA"), name="rA"),
+            "B": world.repo(world.bundle(version=B, list_date=B_DATE, valid_until=dt.date(2027, 6, 30),
+                                         name="bB"), name="rB")}
