@@ -3,7 +3,7 @@
 In the spirit of ALICE (Pillai et al., "All File Systems Are Not Created Equal", OSDI
 2014). ``record_install`` runs a real ``install`` with ``firmware.update.durable``
 recording every operation on the state directory (the expander writes its ``.fps``
-files itself: they are recorded by wrapping ``expand_set``), and checks that replaying
+files itself: the installer reports them with ``durable.record_written``), and checks that replaying
 the record onto the state before the install gives exactly the state after it, so an
 unrecorded write fails loudly instead of going unexplored.
 
@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from firmware.update import audit_entries, durable, install, installed
-from firmware.update import installer as installer_module
 from firmware.update.durable import Op
 from firmware.update.layout import CURRENT, LIST, LOCK, PREVIOUS, STAGING_PREFIX, StateLayout
 
@@ -279,19 +278,8 @@ def apply(tree: Tree, step: Step) -> None:
 def record_install(state: Path, repo: Path, now: dt.date) -> Recording:
     """Runs ``install(state, repo, now)`` and records what it did to ``state``."""
     rec = Recording(state, Tree.read(state))
-    real_expand = installer_module.expand_set
-
-    def expand_recorded(src: Path, dest: Path, *args: object) -> None:
-        real_expand(src, dest, *args)  # type: ignore[arg-type]
-        durable.record(Op("write", dest, dest.read_bytes()))  # expand_set writes, then fsyncs
-        durable.record(Op("fsync", dest))
-
-    installer_module.expand_set = expand_recorded  # type: ignore[assignment]
-    try:
-        with durable.recording(rec):
-            install(state, repo, now=now)
-    finally:
-        installer_module.expand_set = real_expand
+    with durable.recording(rec):
+        install(state, repo, now=now)
     rec.check_complete()
     return rec
 

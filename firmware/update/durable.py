@@ -61,9 +61,16 @@ def recording(recorder: Callable[[Op], None]) -> Iterator[None]:
 
 
 def record(op: Op) -> None:
-    """Reports one operation done outside these steps (the filter expander writes its own file)."""
     if _recorder is not None:
         _recorder(op)
+
+
+def record_written(path: Path) -> None:
+    """Reports a file that other code wrote and fsynced (the filter expander streams its own);
+    its bytes are read only while recording."""
+    if _recorder is not None:
+        _recorder(Op("write", path, path.read_bytes()))
+        _recorder(Op("fsync", path))
 
 
 def fault_point(what: str) -> None:

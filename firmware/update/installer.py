@@ -247,6 +247,7 @@ def _stage(layout: StateLayout, staging: Path, repo: Path, release: Release, clo
             # expands against the verified manifest: declared sizes cap the output (bombs),
             # and the expanded sha256 must match the signed manifest
             expand_set(repo / TARGETS / entry.file, staging / entry.name, entry, man)
+            durable.record_written(staging / entry.name)
         except BundleError as e:
             code = BOMB if e.code == BUNDLE_BOMB else TAMPERED
             raise UpdateError(code, f"{entry.file}: {e.reason}", entry.file) from None
