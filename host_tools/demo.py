@@ -22,14 +22,17 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from firmware.cliutil import command_parser, run_cli
-from firmware.kiosk.config import KioskConfig
+from firmware.kiosk.config import EXAMPLE, KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
-from firmware.kiosk.screen import Screen
+from firmware.kiosk.printer import SlipPrinter
+from firmware.kiosk.screen import SUPPORTED_SIZES, Screen, supported_size
 from firmware.kiosk.service import service_checks
 from firmware.scanner.framing import encode
 from firmware.scanner.link import ScannerLink
@@ -40,7 +43,9 @@ from host_tools.listbuild.csvinput import read_list
 from host_tools.scanner_emulator import EmulatedScanner
 from host_tools.signing import make_demo_repository
 from kiosk_ui.display import PngDisplay
+from kiosk_ui.i18n import RTL_LANGUAGES, Texts
 from kiosk_ui.render import Renderer
+from kiosk_ui.slip import render_slip
 
 DEMO_CSV = """\
 фамилия;имя;отчество;дата рождения;гражданство;номер паспорта;запрет до;номер записи
@@ -62,19 +67,24 @@ def _yymmdd(d: dt.date) -> str:
 def demo_passports(today: dt.date) -> list[tuple[str, str, list[str]]]:
     """(caption, expected screen, MRZ lines) for each demo scan."""
     rng = random.Random(2026)
+    now = (today.year, today.month, today.day)
     future = _yymmdd(today + dt.timedelta(days=365 * 5))
-    clean = random_document(rng, today=(today.year, today.month, today.day), surname="SAIDOV", given_names="UMED",
+    clean = random_document(rng, today=now, surname="SAIDOV", given_names="UMED",
                             nationality="TJK", document_number="402555111", birth_date="910704", expiry_date=future)
-    strong = random_document(rng, today=(today.year, today.month, today.day), surname="RAHIMOV",
+    strong = random_document(rng, today=now, surname="RAHIMOV",
                              given_names="FIRDAVS", nationality="TJK", document_number="401234567",
                              birth_date="880312", expiry_date=future)
     # The list writes Ҷӯраев Баҳтиёр; this passport spells it the Russian way, with a newer number.
-    possible = random_document(rng, today=(today.year, today.month, today.day), surname="DZHURAEV",
+    possible = random_document(rng, today=now, surname="DZHURAEV",
                                given_names="BAKHTIYOR", nationality="TJK", document_number="409871234",
                                birth_date="900905", expiry_date=future)
-    expired = random_document(rng, today=(today.year, today.month, today.day), surname="KARIMOVA",
+    expired = random_document(rng, today=now, surname="KARIMOVA",
                               given_names="ZARINA", nationality="UZB", document_number="AB1234567",
                               birth_date="990214", expiry_date=_yymmdd(today - dt.timedelta(days=120)), sex="F")
+    afghan = random_document(rng, today=now, surname="AHMADI", given_names="FARID", nationality="AFG",
+                             document_number="P0123456", birth_date="930101", expiry_date=future)
+    no_birth = random_document(rng, today=now, surname="NAZAROV", given_names="ALISHER", nationality="TJK",
+                               document_number="403111222", birth_date="<<<<<<", expiry_date=future)
     bad = list(clean.lines)
     bad[1] = bad[1][:19] + str((int(bad[1][19]) + 3) % 10) + bad[1][20:]  # a birth-date check digit misread
     return [
@@ -83,6 +93,9 @@ def demo_passports(today: dt.date) -> list[tuple[str, str, list[str]]]:
         ("Name-variant match: the list's Ҷӯраев Баҳтиёр vs the passport's DZHURAEV BAKHTIYOR", "possible",
          possible.lines),
         ("Expired Uzbek passport, no record: extra advice", "no_record", expired.lines),
+        ("Afghan passport: the language chooser comes first", "choose_language", afghan.lines),
+        ("A passport without a year of birth: the kiosk cannot check it, and says so", "not_checked",
+         no_birth.lines),
         ("Unreadable read (a check digit does not match)", "read_failed", bad),
     ]
 
@@ -106,7 +119,17 @@ def prepare_state(work: Path, today: dt.date) -> Path:
 class _Recorder:
     def __init__(self) -> None:
         self.shots: list[tuple[Screen, Path, str]] = []
+        self.slips: list[Path] = []
         self.caption = ""
+
+
+def demo_config(work: Path) -> KioskConfig:
+    """The example config, with the slip printer on: it "prints" into a file (ESC/POS bytes)."""
+    data = tomllib.loads(EXAMPLE)
+    device = work / "printer.escpos"
+    device.touch()
+    data["printer"] = {"enabled": True, "device": str(device), "paper_width_mm": 80}
+    return KioskConfig(data, "<demo>")
 
 
 def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Path, str]]:
@@ -118,28 +141,47 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         work = Path(tmp)
         print("demo: building, signing and installing the demo list ...", flush=True)
         state = prepare_state(work, today)
-        config = KioskConfig.example()
+        config = demo_config(work)
         display = PngDisplay(out, size)
         rec = _Recorder()
         scanner = EmulatedScanner(link=str(work / "scanner"))
         print(f"demo: scanner emulator on {scanner.name} (-> {scanner.path})", flush=True)
         link = ScannerLink(scanner.name, today=lambda: (today.year, today.month, today.day), inter_byte_timeout=0.15)
+        printer = SlipPrinter(config.printer_device)
+        texts = Texts()
 
         def on_frame(screen: Screen, rendered: Any) -> None:
             rec.shots.append((screen, display.frames[-1], rec.caption))
 
+        def print_slip(screen: Screen) -> None:
+            """As the kiosk prints (firmware.kiosk.service.slip_printer), plus a PNG preview."""
+            image = render_slip(config.branding, texts, screen.lang, screen.list_date or "?",
+                                screen.valid_until or "?", config.printer_dots, rtl=screen.lang in RTL_LANGUAGES)
+            path = out / f"slip-{len(rec.slips) + 1}-{screen.lang}.png"
+            image.save(path)
+            rec.slips.append(path)
+            printer.print_image(image)
+
         kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), display,
                       Renderer(config.branding), size, on_frame=on_frame, today=lambda: today,
-                      checks=lambda: service_checks(state, scanner.name, config.false_alarm_limits))
+                      checks=lambda: service_checks(state, scanner.name, config.false_alarm_limits),
+                      print_slip=print_slip)
 
-        def settle(kind: str, frames: int, timeout: float = 5.0) -> None:
-            """Steps until a frame after the ``frames``-th shows ``kind``."""
+        def settle(kind: str, frames: int, timeout: float = 8.0, until: Any = None) -> None:
+            """Steps until a frame after the ``frames``-th shows ``kind`` (and ``until()`` holds)."""
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 kiosk.step(0.05)
-                if kiosk.state.kind == kind and kiosk.frames > frames:
+                if kiosk.state.kind == kind and kiosk.frames > frames and (until is None or until()):
                     return
             raise DemoError(f"the kiosk did not reach the {kind} screen (it shows {kiosk.state.kind})")
+
+        def press(key: str, caption: str, kind: str | None = None) -> None:
+            rec.caption = caption
+            before = kiosk.frames
+            kiosk.press(key)
+            if kind is not None:
+                settle(kind, before)
 
         rec.caption = "Start: kiosk ready, waiting for a passport"
         before = kiosk.frames
@@ -156,22 +198,28 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
             settle(expected, before)
             writer.join()
             print(f"demo: {caption[:70]:<70} -> {expected}", flush=True)
+            if expected == "choose_language":
+                press("lang:ru", "The traveller chose Русский: the result, in Russian", "no_record")
             if expected == "strong":
-                rec.caption = "The same result after the traveller touched 'English'"
-                kiosk.press("lang:en")
-            rec.caption = "Back to the start screen ('done' touched): nothing of the traveller remains"
-            before = kiosk.frames
-            kiosk.press("done")
-            settle("idle", before)
+                press("lang:en", "The same result after the traveller touched 'English'")
+                press("more_time", "'More time' touched: the countdown starts again from the full time")
+                press("print", "'Print the next steps' touched: the slip prints (no personal data on it)")
+                settle("strong", kiosk.frames - 1, until=lambda: kiosk.state.printed)
+                press("large_text", "'Large text' touched")
+            press("done", "Back to the start screen ('start again' touched): nothing of the traveller remains",
+                  "idle")
         for n in (2, 3):
-            rec.caption = f"Unreadable read number {n}{': now the kiosk asks for staff' if n == 3 else ''}"
+            rec.caption = (f"Unreadable read number {n}: "
+                           + ("now in large text" if n == 2 else "now the kiosk says to ask at the desk"))
             before = kiosk.frames
             scanner.send(demo_passports(today)[-1][2], "rte")
             settle("read_failed", before)
-        rec.caption = "After the 'done' button"
+        press("done", "After the 'start again' button", "idle")
+        rec.caption = "A passport taken away in the middle of the reading"
         before = kiosk.frames
-        kiosk.press("done")
-        settle("idle", before)
+        scanner.write(encode(demo_passports(today)[0][2], "accessis")[:40])
+        settle("read_failed", before, timeout=10)
+        press("done", "After the 'start again' button", "idle")
         rec.caption = "Scanner unplugged: out of service"
         before = kiosk.frames
         scanner.unplug()
@@ -182,15 +230,17 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         settle("idle", before)
         rec.caption = "Service mode (technician)"
         kiosk.enter_service()
-        rec.caption = "Leaving service mode"
-        kiosk.leave_service()
+        press("done", "'Leave service mode' touched", "idle")
         link.close()
         scanner.unplug()
-    write_index(out, rec.shots, size)
+        printed = Path(config.printer_device).stat().st_size
+    print(f"demo: {len(rec.slips)} slip(s) printed ({printed} bytes of ESC/POS), previews in {out}", flush=True)
+    write_index(out, rec.shots, size, rec.slips)
     return rec.shots
 
 
-def write_index(out: Path, shots: list[tuple[Screen, Path, str]], size: tuple[int, int]) -> Path:
+def write_index(out: Path, shots: list[tuple[Screen, Path, str]], size: tuple[int, int],
+                slips: Sequence[Path] = ()) -> Path:
     half_w, half_h = size[0] // 2, size[1] // 2
     rows = []
     for i, (screen, path, caption) in enumerate(shots, 1):
@@ -203,7 +253,9 @@ def write_index(out: Path, shots: list[tuple[Screen, Path, str]], size: tuple[in
             f"max-width:{half_w + 20}px}}img{{border:1px solid #888}}</style>"
             "<h1>Safar demo: every screen the kiosk showed</h1>"
             f"<p>Generated {dt.date.today().isoformat()}. The people are made up. Screens are {size[0]}x{size[1]}; "
-            f"shown at half size.</p>{chr(10).join(rows)}")
+            f"shown at half size.</p>{chr(10).join(rows)}"
+            + "".join(f"<h2>Printed slip {i}</h2><img src='{html.escape(p.name)}' alt='printed next-steps slip'>"
+                      for i, p in enumerate(slips, 1)))
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
     return index
@@ -214,6 +266,8 @@ def _screen_size(text: str) -> tuple[int, int]:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError("must be WIDTHxHEIGHT, e.g. 800x480") from None
+    if not supported_size(w, h):
+        raise argparse.ArgumentTypeError(f"{w}x{h} is not a supported display size: {SUPPORTED_SIZES}")
     return w, h
 
 

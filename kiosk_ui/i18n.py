@@ -1,4 +1,5 @@
-"""Screen texts in Tajik, Russian, Uzbek (Latin) and English, from gettext catalogs.
+"""Screen texts in Tajik, Russian, Uzbek (Latin), English and Dari (Perso-Arabic script, right
+to left), from gettext catalogs (docs/translations.md).
 
 The ``.po`` files under ``locale/`` are the source; the ``.mo`` files next to them
 are compiled from them (``python -m kiosk_ui.i18n compile``, which needs Babel on
@@ -15,9 +16,11 @@ from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "safar"
-LANGUAGES = ("tg", "ru", "uz", "en")
+LANGUAGES = ("tg", "ru", "uz", "en", "prs")
 # Shown on the language buttons, each in its own language.
-AUTONYMS = {"tg": "Тоҷикӣ", "ru": "Русский", "uz": "Oʻzbekcha", "en": "English"}
+AUTONYMS = {"tg": "Тоҷикӣ", "ru": "Русский", "uz": "Oʻzbekcha", "en": "English", "prs": "دری"}
+# Written right to left (drawn with Pillow's raqm layout: bidi and Arabic shaping).
+RTL_LANGUAGES = ("prs",)
 
 
 class Texts:
@@ -42,6 +45,12 @@ class Texts:
         return unicodedata.normalize("NFC", text)
 
 
+def _placeholders(text: str) -> set[str]:
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
 def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
     """``.po`` -> ``.mo`` with Babel; refuses a catalog with a missing or
     placeholder-changing translation, naming the file and line."""
@@ -58,10 +67,10 @@ def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
             where = f"{po}:{message.lineno}"
             if not message.string:
                 raise ValueError(f"{where}: no translation for {message.id!r}")
-            for name in ("{date}", "{until}"):
-                if (name in str(message.id)) != (name in str(message.string)):
-                    raise ValueError(f"{where}: placeholder {name} differs between {message.id!r} "
-                                     "and its translation")
+            wanted, got = _placeholders(str(message.id)), _placeholders(str(message.string))
+            if wanted != got:
+                raise ValueError(f"{where}: placeholders {sorted(wanted)} of {message.id!r} differ from its "
+                                 f"translation's {sorted(got)}")
             message.string = unicodedata.normalize("NFC", str(message.string))
         mo = po.with_suffix(".mo")
         with mo.open("wb") as f:

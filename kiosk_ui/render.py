@@ -1,10 +1,18 @@
-"""Draws a ``Screen`` with Pillow: large type, high contrast, a pictogram whose
-shape (not only its colour) carries the meaning, buttons big enough for a thumb.
+"""Draws a ``Screen`` with Pillow: large type, high contrast, neutral pictograms,
+buttons big enough for a thumb.
 
-Text is fitted, never clipped: the body starts large and shrinks until every line
-fits; if even the smallest readable size does not fit, ``LayoutOverflow`` is
-raised (the tests render every screen in every language at every resolution with
-the longest texts, so that never reaches a traveller).
+What a traveller reads must be legible on a 7-inch panel: body text is at least
+``BODY_FLOOR`` px and secondary text (the list line, captions, button labels) at
+least ``SECONDARY_FLOOR`` px at 800x480, scaled with the screen's short side. Text
+is fitted, never clipped: it starts large and shrinks to those floors; if it would
+not fit there, ``LayoutOverflow`` is raised (the tests render every screen in every
+language at the supported sizes with the longest texts a config may set, so that
+never reaches a traveller). Every text drawn is recorded in ``Rendered.texts`` with
+its size, which is how the tests hold the floors.
+
+Colour marks attention, never a verdict: "no match" is drawn in the same neutral blue
+as the start screen, and every match or could-not-check screen in the same amber,
+with an "information" or "check before you buy" pictogram, never a tick or a stop sign.
 """
 
 from __future__ import annotations
@@ -16,32 +24,75 @@ from typing import Any
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from firmware.kiosk.screen import DIGIT_KEY, DONE, LANG_KEY, PIN_BACK, PIN_OK, RESULT_KINDS, Branding, Button, Screen
-from kiosk_ui.i18n import AUTONYMS, Texts
+from firmware.kiosk.screen import (
+    ASK_STAFF_AFTER_FAILURES,
+    CALL_STAFF,
+    CHOOSE_LANGUAGE,
+    DIGIT_KEY,
+    DONE,
+    LANG_KEY,
+    LARGE_TEXT,
+    MORE_TIME,
+    PAGE_KEY,
+    PIN_BACK,
+    PIN_OK,
+    PRINT,
+    RESULT_KINDS,
+    TRAVELLER_KINDS,
+    Branding,
+    Button,
+    Screen,
+)
+from kiosk_ui.i18n import AUTONYMS, RTL_LANGUAGES, Texts
 
 FONT_DIR = Path(__file__).parent / "fonts"
 REGULAR = FONT_DIR / "DejaVuSans.ttf"
 BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 
+# The floors at a 480-pixel short side (800x480); they scale with the short side.
+BASE_SHORT_SIDE = 480
+BODY_FLOOR = 20
+SECONDARY_FLOOR = 16
+LARGE_TEXT_FACTOR = 1.3  # large-text mode: the floors times this, where the text still fits
+LARGE_TEXT_MAX_PAGES = 4  # on more pages than this, large text is not worth the paging
+# Text roles: what a traveller must read (body) and what supports it (secondary).
+BODY_ROLES = ("title", "lead", "body", "contact", "note", "choice")
+SECONDARY_ROLES = ("subject", "caption", "button", "countdown", "check", "keypad")
+LTR_ROLES = ("check",)  # the service screen's diagnostics are English, left to right in every language
+
+NBSP = "\u00a0"
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
-# Header band colour and its text colour; contrast ratio >= 7:1 for each pair.
+NEUTRAL = ((13, 55, 120), WHITE)
+ATTENTION = ((255, 193, 7), BLACK)
+# Header band colour and its text colour; contrast ratio >= 7:1 for each pair (tested).
 BANDS = {
-    "idle": ((13, 55, 120), WHITE),
-    "reading": ((13, 55, 120), WHITE),
-    "no_record": ((22, 90, 40), WHITE),
-    "possible": ((255, 193, 7), BLACK),
-    "strong": ((150, 20, 20), WHITE),
+    "idle": NEUTRAL,
+    "reading": NEUTRAL,
+    "choose_language": NEUTRAL,
+    "no_record": NEUTRAL,
+    "possible": ATTENTION,
+    "strong": ATTENTION,
+    "not_checked": ATTENTION,
     "read_failed": ((55, 55, 55), WHITE),
     "out_of_service": ((20, 20, 20), WHITE),
     "service": ((40, 50, 60), WHITE),
     "pin_entry": ((40, 50, 60), WHITE),
 }
+STRIP = ((236, 240, 246), (25, 25, 25))  # the subject line under the band
 PICTOGRAMS = {
-    "idle": "passport", "reading": "hourglass", "no_record": "check", "possible": "triangle",
-    "strong": "stop", "read_failed": "retry", "out_of_service": "blocked", "service": "wrench",
-    "pin_entry": "wrench",
+    "idle": "passport", "reading": "hourglass", "choose_language": "globe", "no_record": "info",
+    "possible": "ticket_check", "strong": "ticket_check", "not_checked": "ticket_question", "read_failed": "retry",
+    "out_of_service": "pause", "service": "wrench", "pin_entry": "wrench",
 }
+# Screens that show the official check page's QR code.
+QR_KINDS = RESULT_KINDS + ("not_checked", "idle")
+# Screens that list the contacts.
+CONTACT_KINDS = ("possible", "strong", "not_checked", "out_of_service")
+
+
+# A laid-out block: (role, font, lines, line height, inset, block height, font size, gap after).
+_Line = tuple[str, Any, list[str], int, int, int, int, int]
 
 
 class LayoutOverflow(Exception):
@@ -49,11 +100,14 @@ class LayoutOverflow(Exception):
 
 
 class Rendered:
-    __slots__ = ("image", "buttons")
+    """The image, its touch targets, and every text drawn as (role, pixel size, text)."""
 
-    def __init__(self, image: Image.Image, buttons: list[Button]) -> None:
+    __slots__ = ("image", "buttons", "texts")
+
+    def __init__(self, image: Image.Image, buttons: list[Button], texts: list[tuple[str, int, str]]) -> None:
         self.image = image
         self.buttons = buttons
+        self.texts = texts
 
 
 def iso_to_local(iso: str | None) -> str:
@@ -64,6 +118,22 @@ def iso_to_local(iso: str | None) -> str:
         return iso  # a year alone (ban ends are kept per year)
     y, m, d = iso.split("-")
     return f"{d}.{m}.{y}"
+
+
+def _ltr(text: str) -> str:
+    """Left-to-right text (a date, a phone number, a Latin name) inside right-to-left text:
+    a Unicode isolate, so the bidi algorithm neither reorders it nor moves its "+"."""
+    return "\u2066" + text + "\u2069"
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours."""
+    def lum(c: tuple[int, int, int]) -> float:
+        v = [x / 255 for x in c]
+        v = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in v]
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 class _Fonts:
@@ -77,17 +147,32 @@ class _Fonts:
         return self._cache[key]
 
 
-def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | None:
+LENGTH_CACHE_ENTRIES = 8192  # about 1.5 MB at most; one screen measures a few hundred strings
+_LENGTHS: dict[tuple[str, int, str, bool], float] = {}
+
+
+def text_length(font: ImageFont.FreeTypeFont, text: str, rtl: bool = False) -> float:
+    """``font.getlength``, remembered: a layout measures the same words many times over."""
+    key = (str(font.path), int(font.size), text, rtl)
+    length = _LENGTHS.get(key)
+    if length is None:
+        if len(_LENGTHS) >= LENGTH_CACHE_ENTRIES:
+            _LENGTHS.clear()  # dates and countdowns make new strings: bounded, so memory stays flat
+        length = _LENGTHS[key] = font.getlength(text, direction="rtl" if rtl else None)
+    return length
+
+
+def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, rtl: bool = False) -> list[str] | None:
     """Greedy word wrap; None when a single word is wider than ``width``."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
         for word in paragraph.split(" "):
             candidate = word if not line else line + " " + word
-            if font.getlength(candidate) <= width:
+            if text_length(font, candidate, rtl) <= width:
                 line = candidate
                 continue
-            if font.getlength(word) > width:
+            if text_length(font, word, rtl) > width:
                 return None
             lines.append(line)
             line = word
@@ -95,60 +180,105 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | Non
     return lines
 
 
+class _Canvas:
+    """An ImageDraw that records every text it draws, and draws right-to-left text right-aligned."""
+
+    def __init__(self, image: Image.Image, rtl: bool) -> None:
+        self.d = ImageDraw.Draw(image)
+        self.rtl = rtl
+        self.texts: list[tuple[str, int, str]] = []
+
+    def text(self, role: str, xy: tuple[float, float], text: str, font: ImageFont.FreeTypeFont,
+             fill: tuple[int, int, int], anchor: str | None = None, right: float | None = None) -> None:
+        """``right``: the right edge of the line's box, where right-to-left text starts."""
+        self.texts.append((role, int(font.size), text))
+        if self.rtl and role not in LTR_ROLES:
+            if right is not None:
+                self.d.text((right, xy[1]), text, font=font, fill=fill, direction="rtl", anchor="ra")
+            else:
+                self.d.text(xy, text, font=font, fill=fill, direction="rtl", anchor=anchor)
+        elif self.rtl:  # left-to-right text among right-to-left texts: say so, or bidi guesses
+            self.d.text(xy, text, font=font, fill=fill, anchor=anchor, direction="ltr")
+        else:
+            self.d.text(xy, text, font=font, fill=fill, anchor=anchor)
+
+
 class Renderer:
     """``Renderer(branding).render(screen, (w, h)) -> Rendered``; ``branding`` is
-    ``KioskConfig.branding``, the deployment's languages, contacts and link."""
+    ``KioskConfig.branding``, the deployment's languages, operator, contacts and links."""
 
     def __init__(self, branding: Branding, texts: Texts | None = None) -> None:
         self.branding = branding
         self.texts = texts or Texts()
         self.fonts = _Fonts()
-        qr = segno.make(branding.official_link, error="m")
+        qr = segno.make(branding.links[0].url, error="m")
         self._qr = [[bool(v) for v in row] for row in qr.matrix]
         self._qr_border = 2
 
     def t(self, lang: str, msgid: str, **values: str) -> str:
+        if lang in RTL_LANGUAGES:
+            values = {k: _ltr(v) for k, v in values.items()}
         return self.texts.translate(lang, msgid, **values)
 
-    # -- blocks of text per screen ------------------------------------------------
+    # -- what each screen says ------------------------------------------------------
+
+    def subject(self, s: Screen) -> str:
+        """What the kiosk checks, on every traveller screen."""
+        t = lambda msgid, **v: self.t(s.lang, msgid, **v)  # noqa: E731
+        if s.list_date:
+            line = t("This kiosk checks the list of people barred from entering the Russian Federation, "
+                     "received on {date}.", date=iso_to_local(s.list_date))
+        else:
+            line = t("This kiosk checks the list of people barred from entering the Russian Federation.")
+        return line
 
     def blocks(self, s: Screen) -> tuple[str, list[tuple[str, str]]]:
-        """(title, [(style, text)]) with style in lead, body, note, contact."""
+        """(title, [(role, text)]) with role in lead, body, note, contact."""
         t = lambda msgid, **v: self.t(s.lang, msgid, **v)  # noqa: E731
-        date = iso_to_local(s.list_date)
         b: list[tuple[str, str]] = []
         if s.kind == "idle":
             title = t("Check before you buy a ticket")
             b += [("lead", t("Place your passport on the scanner, photo page down.")),
-                  ("body", t("The check takes a few seconds. Nothing you show here is stored."))]
+                  ("body", t("The check takes a few seconds. Nothing you show here is stored.")),
+                  ("body", t("Run by {operator}. Its answers are information, not a decision.",
+                             operator=self.branding.local(self.branding.operator, s.lang)))]
+            if s.valid_until:
+                b.append(("body", t("The list is valid until {until}.", until=iso_to_local(s.valid_until))))
         elif s.kind == "reading":
             title = t("Reading the passport…")
             b += [("lead", t("Please keep the passport still."))]
+        elif s.kind == "choose_language":
+            title = t("Choose your language")
         elif s.kind == "no_record":
-            title = t("No record found")
-            b += [("lead", t("No record matching your passport was found in the list of {date}.", date=date)),
-                  ("body", t("This is not a permission to travel: the border service decides at the border."))]
+            title = t("No match found")
+            b += [("lead", t("Your passport was not found in this list.")),
+                  ("body", t("This result is not permission to enter: the border service decides at the border."))]
         elif s.kind in ("possible", "strong"):
             if s.kind == "possible":
                 title = t("Your details may match a record")
-                b.append(("lead", t("Your name and date of birth match a record on the list of {date}. "
-                                    "It may be another person with the same details.", date=date)))
+                b.append(("lead", t("Your name and date of birth match a record in this list. "
+                                    "It may be another person with the same details.")))
             else:
-                title = t("Your details match a record")
-                b.append(("lead", t("Your passport matches a record on the list of {date}.", date=date)))
+                title = t("Your details appear to match a record")
+                b.append(("lead", t("Your passport details appear to match a record in this list.")))
+                b.append(("body", t("The list or the reading can be wrong: only the official check is final.")))
             if s.ban_end:
-                b.append(("body", t("The record gives an end date: {date}.", date=iso_to_local(s.ban_end))))
+                b.append(("body", t("The restriction in this record ends in {date}.", date=iso_to_local(s.ban_end))))
             else:
                 b.append(("body", t("The list gives no end date for this record.")))
-            b.append(("body", t("Before you buy a ticket, confirm with:")))
-            for c in self.branding.contacts:
-                b.append(("contact", f"{c.name[s.lang]}: {c.phone}"))
-            b.append(("contact", f"{t('Hotline')}: {self.branding.hotline}"))
+        elif s.kind == "not_checked":
+            title = t("Your passport could not be checked")
+            b.append(("lead", t("Your passport does not give a year of birth, which the check needs.")))
         elif s.kind == "read_failed":
             title = t("Could not read the passport")
-            b.append(("lead", t("Place it again, photo page down, flat on the glass.")))
-            if s.failures >= 3:
-                b.append(("note", t("Please ask a member of staff for help.")))
+            if any(reason == "incomplete" for reason, _ in s.reasons):
+                b.append(("lead", t("The passport was moved before the reading finished. "
+                                    "Place it again and keep it still.")))
+            else:
+                b.append(("lead", t("Place it again, photo page down, flat on the glass.")))
+            if s.failures >= ASK_STAFF_AFTER_FAILURES and not s.staff_called:
+                b.append(("note", t("Please ask at the desk for help.") if CALL_STAFF not in s.actions
+                          else t("Touch “Call staff”, or ask at the desk.")))
         elif s.kind == "out_of_service":
             title = t("Out of service")
             for reason, when in s.reasons:
@@ -160,7 +290,7 @@ class Renderer:
                     b.append(("lead", t("The installed list cannot be used on this kiosk.")))
                 elif reason == "scanner_missing":
                     b.append(("lead", t("The passport scanner is not connected.")))
-            b.append(("body", t("Staff have been told. Please use another kiosk or ask at the desk.")))
+            b.append(("body", t("Please use another kiosk or ask at the desk.")))
         elif s.kind == "pin_entry":
             title = t("Service mode")
             b.append(("lead", t("Enter the service PIN")))
@@ -172,12 +302,20 @@ class Renderer:
                     b.append(("note", t("Too many wrong PINs. Try again later.")))
         else:  # service
             title = t("Service mode")
-            b.append(("lead", t("Technician checks")))
+            b.append(("lead", t("Technician checks (the messages are in English, for staff)")))
             labels = {"pass": t("OK"), "warn": t("Warning"), "fail": t("Fault")}
             marks = {"pass": "✓", "warn": "!", "fail": "✗"}
             for name, status, message in s.checks:
                 b.append(("check", f"{marks.get(status, '?')} {labels.get(status, status)} — {name}: {message}"))
-        if s.kind in RESULT_KINDS and s.passport is not None:
+        if s.kind in CONTACT_KINDS and self.branding.contacts:
+            b.append(("body", t("Before you buy a ticket, contact:") if s.kind != "out_of_service"
+                      else t("For questions about the list, contact:")))
+            for c in self.branding.contacts:
+                # A phone number never breaks across lines.
+                phone = c.phone.replace(" ", NBSP)
+                b.append(("contact", f"{self.branding.local(c.name, s.lang)}: "
+                          + (_ltr(phone) if s.lang in RTL_LANGUAGES else phone)))
+        if s.kind in RESULT_KINDS + ("not_checked",) and s.passport is not None:
             state, when = s.passport
             if state == "expired":
                 b.append(("note", t("Your passport expired on {date}.", date=iso_to_local(when)) + " "
@@ -185,61 +323,268 @@ class Renderer:
             else:
                 b.append(("note", t("Your passport expires on {date}. Many countries require six more months of "
                                     "validity.", date=iso_to_local(when))))
-        if s.kind in RESULT_KINDS or s.kind == "idle":
-            if s.list_date and s.valid_until:
-                b.append(("small", t("List of {date}, valid until {until}", date=date,
-                                     until=iso_to_local(s.valid_until))))
+        if any(reason == "print_failed" for reason, _ in s.reasons):
+            b.append(("note", t("The printer is not working. Please write down the numbers or ask at the desk.")))
+        if s.staff_called:
+            b.append(("note", t("A member of staff has been called. Please wait here.")))
         return title, b
+
+    def button_label(self, s: Screen, key: str) -> str:
+        t = lambda msgid, **v: self.t(s.lang, msgid, **v)  # noqa: E731
+        if key.startswith(LANG_KEY):
+            return AUTONYMS[key[len(LANG_KEY):]]
+        if key == CHOOSE_LANGUAGE:
+            return AUTONYMS[s.lang]
+        if key == DONE:
+            if s.kind == "pin_entry":
+                return t("Cancel")
+            if s.kind == "service":
+                return t("Leave service mode")
+            label = t("Start again")
+            if s.seconds_left is not None:
+                label += "\n" + t("in {seconds} s", seconds=str(s.seconds_left))
+            return label
+        if key == PRINT:
+            return t("Take the slip below") if s.printed else t("Print the next steps")
+        if key == CALL_STAFF:
+            return t("Staff called: please wait") if s.staff_called else t("Call staff")
+        return {LARGE_TEXT: t("Normal text") if s.large else t("Large text"), MORE_TIME: t("More time")}[key]
+
+    def _chooser_order(self, s: Screen) -> tuple[str, ...]:
+        return self.branding.languages
 
     # -- drawing -------------------------------------------------------------------
 
     def render(self, s: Screen, size: tuple[int, int]) -> Rendered:
+        if s.large:
+            try:
+                return self._render(s, size, LARGE_TEXT_FACTOR)
+            except LayoutOverflow:
+                pass  # too much to say in large type here: the normal floors still hold
+        return self._render(s, size, 1.0)
+
+    def _render(self, s: Screen, size: tuple[int, int], factor: float) -> Rendered:
         w, h = size
         portrait = h > w
         img = Image.new("RGB", size, WHITE)
-        d = ImageDraw.Draw(img)
-        unit = min(w, h)
-        margin = max(8, unit // 30)
-        band_h = int(h * (0.15 if portrait else 0.22))
-        foot_h = int(h * (0.10 if portrait else 0.16))
+        c = _Canvas(img, s.lang in RTL_LANGUAGES)
+        u = min(w, h) / BASE_SHORT_SIDE
+        body_floor = max(BODY_FLOOR, round(BODY_FLOOR * u * factor))
+        second_floor = max(SECONDARY_FLOOR, round(SECONDARY_FLOOR * u * factor))
+        margin = max(8, round(12 * u))
+        band_h = round(h * (0.10 if portrait else 0.145) * (1.15 if factor > 1 else 1.0))
         band, ink = BANDS[s.kind]
         title, blocks = self.blocks(s)
 
         # Header: pictogram in a white disc, title beside it.
-        d.rectangle((0, 0, w, band_h), fill=band)
+        c.d.rectangle((0, 0, w, band_h), fill=band)
         disc = band_h - 2 * margin
-        self._pictogram(d, PICTOGRAMS[s.kind], (margin, margin, margin + disc, margin + disc), band)
+        self._pictogram(c.d, PICTOGRAMS[s.kind], (margin, margin, margin + disc, margin + disc))
         tx = margin * 2 + disc
-        self._fit_title(d, title, (tx, margin // 2, w - margin, band_h - margin // 2), ink)
+        self._fit_title(c, title, (tx, margin // 3, w - margin, band_h - margin // 3), ink, body_floor)
+        top = band_h
 
-        # Footer: a button per language, "done" on screens that end.
-        buttons = self._footer(d, s, (0, h - foot_h, w, h), margin)
+        # The subject line: what is checked and who runs the kiosk, on every traveller screen.
+        if s.kind in TRAVELLER_KINDS:
+            top = self._strip(c, self.subject(s), (0, top, w, h), margin, second_floor)
 
-        # Body, and the QR code on results.
-        top, bottom = band_h + margin, h - foot_h - margin
+        # Footer: the buttons.
+        items = self._footer_items(s)
+        buttons, foot_top = self._footer(c, s, items, (0, 0, w, h), margin, second_floor, u)
+        if s.kind == "idle" and len(self.branding.languages) > 1:
+            foot_top = self._invite(c, s, (0, foot_top), w, margin, second_floor)
+        if s.seconds_left is not None and s.kind not in ("service", "pin_entry"):
+            self._countdown_bar(c.d, s, (0, foot_top - max(4, round(6 * u)), w, foot_top))
+            foot_top -= max(4, round(6 * u))
+
+        top, bottom = top + margin, foot_top - margin
         left, right = margin, w - margin
-        if s.kind in RESULT_KINDS or s.kind == "idle":
+        if s.kind in QR_KINDS:
             if portrait:
-                q = min(int((bottom - top) * 0.32), right - left)
-                self._qr_block(d, s, (left + (right - left - q) // 2, bottom - q, q))
-                bottom -= q + margin
+                col = right - left
+                module, lines, cap_h = self._qr_layout(c, s, second_floor, col, int((bottom - top) * 0.34), u)
+                height = module * self._qr_modules() + cap_h
+                self._qr_block(c, s, (left, bottom - height, col), module, lines, second_floor)
+                bottom -= height + margin
             else:
-                q = min(int((bottom - top) * 0.78), int(w * 0.26))
-                self._qr_block(d, s, (right - q, top, q))
-                right -= q + margin * 2
+                caption = self.branding.local(self.branding.links[0].label, s.lang)
+                widest = max(text_length(self.fonts.get(second_floor), word, c.rtl) for word in caption.split())
+                col = max(int(w * 0.22), math.ceil(widest) + 2, self._qr_min_module(u) * self._qr_modules())
+                module, lines, cap_h = self._qr_layout(c, s, second_floor, col, bottom - top, u)
+                self._qr_block(c, s, (right - col, top, col), module, lines, second_floor)
+                right -= col + margin * 2
         if s.kind == "pin_entry":
             if portrait:
                 k = min(int((bottom - top) * 0.55), right - left)
-                buttons += self._keypad(d, (left + (right - left - k) // 2, bottom - k, k))
+                buttons += self._keypad(c, (left + (right - left - k) // 2, bottom - k, k))
                 bottom -= k + margin
             else:
                 k = min(bottom - top, int(w * 0.4))
-                buttons += self._keypad(d, (right - k, top, k))
+                buttons += self._keypad(c, (right - k, top, k))
                 right -= k + margin * 2
-        self._fit_body(d, blocks, (left, top, right, bottom), s)
-        return Rendered(img, buttons)
+        if s.kind == "choose_language":
+            grid_top = self._invite(c, s, (0, top), w, margin, second_floor, below=True)
+            buttons += self._language_grid(c, s, (left, grid_top, right, bottom), body_floor)
+        else:
+            buttons += self._fit_body(c, blocks, (left, top, right, bottom), s, body_floor, second_floor,
+                                      large=factor > 1)
+        return Rendered(img, buttons, c.texts)
 
-    def _keypad(self, d: ImageDraw.ImageDraw, spot: tuple[int, int, int]) -> list[Button]:
+    def _strip(self, c: _Canvas, text: str, box: tuple[int, int, int, int], margin: int, floor: int) -> int:
+        """Draws the subject line at the floor size, wrapped; returns the bottom of the strip."""
+        x0, y0, x1, _ = box
+        font = self.fonts.get(floor)
+        lines = wrap(text, font, x1 - x0 - 2 * margin, c.rtl)
+        if lines is None:
+            raise LayoutOverflow(f"subject line does not fit {x1 - x0} px")
+        lh = round(floor * 1.22)
+        pad = max(3, margin // 2)
+        y1 = y0 + 2 * pad + lh * len(lines)
+        c.d.rectangle((x0, y0, x1, y1), fill=STRIP[0])
+        y = y0 + pad
+        for line in lines:
+            c.text("subject", (x0 + margin, y), line, font, STRIP[1], right=x1 - margin)
+            y += lh
+        return y1
+
+    def _invite(self, c: _Canvas, s: Screen, at: tuple[int, int], w: int, margin: int, floor: int,
+                below: bool = False) -> int:
+        """"Choose your language", in every language offered, just above the language buttons
+        (returns the new top of the footer), or ``below`` ``at`` (returns the bottom of the lines)."""
+        # The separator sticks to the text before it, so a line never starts with one.
+        text = (NBSP + "· ").join(self.t(lang, "Choose your language") for lang in self.branding.languages)
+        font = self.fonts.get(floor, bold=True)
+        lines = wrap(text, font, w - 2 * margin)
+        if lines is None:
+            raise LayoutOverflow("the language invitation does not fit")
+        lh = round(floor * 1.25)
+        top = at[1] if below else at[1] - lh * len(lines) - margin // 2
+        y = top
+        for line in lines:
+            c.texts.append(("caption", floor, line))
+            c.d.text((w // 2, y), line, font=font, fill=BLACK, anchor="ma")  # each part in its own direction
+            y += lh
+        return y + margin // 2 if below else top
+
+    def _footer_items(self, s: Screen) -> list[str]:
+        if s.kind in ("service", "pin_entry"):
+            return [DONE]
+        if s.kind == "choose_language":
+            return [DONE]
+        items = [] if CHOOSE_LANGUAGE in s.actions else [LANG_KEY + lang for lang in self.branding.languages]
+        items += list(s.actions)
+        if s.seconds_left is not None:
+            items.append(DONE)
+        return items
+
+    def _footer(self, c: _Canvas, s: Screen, items: list[str], box: tuple[int, int, int, int], margin: int,
+                floor: int, u: float) -> tuple[list[Button], int]:
+        """One row of buttons (two or three when they would not fit), labels of up to two lines at
+        least at the floor size; returns the buttons and the top of the footer."""
+        x0, _, x1, y1 = box
+        pad = max(4, margin // 2)
+        min_h = max(round(min(c.d.im.size) * 0.09), round(2 * floor * 1.2 + 2 * pad))
+        fonts = [self.fonts.get(size, bold=True) for size in range(round(floor * 1.4), floor - 1, -1)]
+        for rows in (1, 2, 3):
+            per_row = math.ceil(len(items) / rows)
+            bw = (x1 - x0 - pad * (per_row + 1)) // per_row
+            labels = [self._fit_label(self.button_label(s, k), fonts, bw - 2 * pad) for k in items]
+            if all(f is not None for f in labels):
+                # One size for the whole row: the smallest any label needs.
+                font = min((f[0] for f in labels if f is not None), key=lambda f: f.size)
+                fitted = [self._fit_label(self.button_label(s, k), [font], bw - 2 * pad) for k in items]
+                break
+        else:
+            raise LayoutOverflow(f"{s.kind}/{s.lang}: the buttons do not fit {x1 - x0} px")
+        bh = min_h
+        foot_h = rows * (bh + pad) + pad
+        top = y1 - foot_h
+        c.d.rectangle((x0, top, x1, y1), fill=(235, 235, 235))
+        c.d.line((x0, top, x1, top), fill=(120, 120, 120), width=2)
+        buttons = []
+        for i, key in enumerate(items):
+            row, col = divmod(i, per_row)
+            bx = x0 + pad + col * (bw + pad)
+            by = top + pad + row * (bh + pad)
+            rect = (bx, by, bx + bw, by + bh)
+            current = key == LANG_KEY + s.lang
+            if key == DONE:
+                c.d.rounded_rectangle(rect, radius=bh // 5, fill=(13, 55, 120), outline=BLACK, width=3)
+                ink = WHITE
+            else:
+                # The current language: inverted and framed thickly, not just coloured.
+                c.d.rounded_rectangle(rect, radius=bh // 5, fill=BLACK if current else WHITE, outline=BLACK,
+                                      width=max(3, bh // 12) if current else 2)
+                ink = WHITE if current else BLACK
+            font, lines = fitted[i]  # type: ignore[misc]
+            lh = round(font.size * 1.15)
+            cx = (rect[0] + rect[2]) // 2
+            if key == CHOOSE_LANGUAGE:
+                g = round(bh * 0.42)
+                width = max(font.getlength(line) for line in lines)
+                gx = int(cx - (width + g + pad) / 2)
+                self._globe(c.d, (gx, (rect[1] + rect[3] - g) // 2, gx + g, (rect[1] + rect[3] + g) // 2), ink)
+                cx = gx + g + pad + int(width / 2)
+            y = (rect[1] + rect[3]) // 2 - lh * len(lines) // 2 + lh // 2
+            for line in lines:
+                c.text("button", (cx, y), line, font, ink, anchor="mm")
+                y += lh
+            buttons.append(Button(key, rect))
+        return buttons, top
+
+    @staticmethod
+    def _fit_label(label: str, fonts: list[ImageFont.FreeTypeFont], width: int
+                   ) -> tuple[ImageFont.FreeTypeFont, list[str]] | None:
+        for font in fonts:
+            lines: list[str] = []
+            for part in label.split("\n"):
+                wrapped = wrap(part, font, width)
+                if wrapped is None:
+                    lines = []
+                    break
+                lines += wrapped
+            if lines and len(lines) <= 2:
+                return font, lines
+        return None
+
+    def _countdown_bar(self, d: ImageDraw.ImageDraw, s: Screen, box: tuple[int, int, int, int]) -> None:
+        """A bar that shrinks with the seconds left (the number is on the "start again" button)."""
+        x0, y0, x1, y1 = box
+        d.rectangle(box, fill=(200, 200, 200))
+        share = min(1.0, (s.seconds_left or 0) / 60)
+        d.rectangle((x0, y0, x0 + int((x1 - x0) * share), y1), fill=(13, 55, 120))
+
+    def _language_grid(self, c: _Canvas, s: Screen, box: tuple[int, int, int, int], floor: int) -> list[Button]:
+        """The language chooser: one large button per language, each named in its own language."""
+        x0, y0, x1, y1 = box
+        langs = self._chooser_order(s)
+        cols = 2 if len(langs) > 2 else 1
+        rows = math.ceil(len(langs) / cols)
+        pad = max(6, (x1 - x0) // 60)
+        bw = (x1 - x0 - pad * (cols - 1)) // cols
+        bh = min((y1 - y0 - pad * (rows - 1)) // rows, round(floor * 4))
+        widest = max(langs, key=lambda lang: self.fonts.get(floor, bold=True).getlength(AUTONYMS[lang]))
+        size = max(floor, min(round(bh * 0.45), round(floor * 2)))
+        while size > floor and self.fonts.get(size, bold=True).getlength(AUTONYMS[widest]) > bw - 2 * pad:
+            size -= 1
+        font = self.fonts.get(size, bold=True)
+        out = []
+        for i, lang in enumerate(langs):
+            r, col = divmod(i, cols)
+            bx, by = x0 + col * (bw + pad), y0 + r * (bh + pad)
+            rect = (bx, by, bx + bw, by + bh)
+            current = lang == s.lang
+            c.d.rounded_rectangle(rect, radius=bh // 5, fill=BLACK if current else WHITE, outline=BLACK,
+                                  width=max(3, bh // 12) if current else 2)
+            label = AUTONYMS[lang]
+            if font.getlength(label) > bw - 2 * pad:
+                raise LayoutOverflow(f"language button {label!r} does not fit {bw} px")
+            c.text("choice", ((rect[0] + rect[2]) // 2, (rect[1] + rect[3]) // 2), label, font,
+                   WHITE if current else BLACK, anchor="mm")
+            out.append(Button(LANG_KEY + lang, rect))
+        return out
+
+    def _keypad(self, c: _Canvas, spot: tuple[int, int, int]) -> list[Button]:
         """Digits 1-9, back, 0, OK: a square of 3x4 thumb-sized keys."""
         x, y, side = spot
         labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "✓"]
@@ -251,171 +596,238 @@ class Renderer:
             bx, by = x + pad + (i % 3) * (kw + pad), y + pad + (i // 3) * (kh + pad)
             rect = (bx, by, bx + kw, by + kh)
             ok = label == "✓"
-            d.rounded_rectangle(rect, radius=kh // 6, fill=(13, 55, 120) if ok else WHITE, outline=BLACK, width=2)
-            d.text(((rect[0] + rect[2]) // 2, (rect[1] + rect[3]) // 2), label, font=font,
-                   fill=WHITE if ok else BLACK, anchor="mm")
+            c.d.rounded_rectangle(rect, radius=kh // 6, fill=(13, 55, 120) if ok else WHITE, outline=BLACK, width=2)
+            c.text("keypad", ((rect[0] + rect[2]) // 2, (rect[1] + rect[3]) // 2), label, font,
+                   WHITE if ok else BLACK, anchor="mm")
             key = PIN_OK if ok else PIN_BACK if label == "←" else DIGIT_KEY + label
             out.append(Button(key, rect))
         return out
 
-    def _fit_title(self, d: ImageDraw.ImageDraw, title: str, box: tuple[int, int, int, int],
-                   ink: tuple[int, int, int]) -> None:
+    def _fit_title(self, c: _Canvas, title: str, box: tuple[int, int, int, int], ink: tuple[int, int, int],
+                   floor: int) -> None:
         x0, y0, x1, y1 = box
-        for size in range(int((y1 - y0) * 0.42), 11, -1):
+        for size in range(max(floor, int((y1 - y0) * 0.42)), floor - 1, -1):
             font = self.fonts.get(size, bold=True)
-            lines = wrap(title, font, x1 - x0)
+            lines = wrap(title, font, x1 - x0, c.rtl)
             if lines is None or len(lines) > 2:
                 continue
             lh = int(size * 1.2)
             if lh * len(lines) <= y1 - y0:
                 y = y0 + ((y1 - y0) - lh * len(lines)) // 2
                 for line in lines:
-                    d.text((x0, y), line, font=font, fill=ink)
+                    c.text("title", (x0, y), line, font, ink, right=x1)
                     y += lh
                 return
-        raise LayoutOverflow(f"title {title!r} does not fit {x1 - x0}x{y1 - y0}")
+        raise LayoutOverflow(f"title {title!r} does not fit {x1 - x0}x{y1 - y0} at {floor} px")
 
-    def _fit_body(self, d: ImageDraw.ImageDraw, blocks: list[tuple[str, str]], box: tuple[int, int, int, int],
-                  s: Screen) -> None:
-        x0, y0, x1, y1 = box
-        height = y1 - y0
-        smallest = max(12, int(min(d.im.size) / 34))
-        largest = max(smallest, int(min(d.im.size) / 11))
-        scale = {"lead": 1.0, "body": 0.8, "note": 0.8, "contact": 0.8, "small": 0.55, "check": 0.5}
-        def layout(size: int) -> list[tuple[str, Any, list[str], int, int, int, int, int]] | None:
+    def _plan(self, c: _Canvas, blocks: list[tuple[str, str]], width: int, height: int, floor: int,
+              second_floor: int, size: int | None = None) -> list[_Line] | None:
+        """The blocks laid out at ``size`` (default: the largest that fits ``height``, at least
+        the floors); None when they do not fit."""
+        scale = {"lead": 1.1, "body": 1.0, "note": 1.0, "contact": 1.0, "check": 1.0}
+        floors = {"check": second_floor}
+
+        def layout(size: int) -> list[_Line] | None:
             plan = []
             total = 0
             for style, text in blocks:
-                fs = max(10, int(size * scale[style]))
+                fs = max(floors.get(style, floor), round(size * scale[style]))
                 font = self.fonts.get(fs, bold=style in ("lead", "contact"))
                 inset = int(fs * 1.6) if style == "note" else 0
-                lines = wrap(text, font, x1 - x0 - inset - (int(fs * 0.6) if style == "note" else 0))
+                lines = wrap(text, font, width - inset - (int(fs * 0.6) if style == "note" else 0),
+                             c.rtl and style not in LTR_ROLES)
                 if lines is None:
                     return None
-                lh = int(fs * 1.25)
-                block_h = lh * len(lines) + (int(fs * 0.8) if style == "note" else 0)
-                gap = int(size * 0.45)
+                lh = int(fs * 1.22)
+                block_h = lh * len(lines) + (int(fs * 0.7) if style == "note" else 0)
+                gap = int(size * 0.3)
                 plan.append((style, font, lines, lh, inset, block_h, fs, gap))
                 total += block_h + gap
-            return plan if total <= height else None
+            return plan if total - (plan[-1][7] if plan else 0) <= height else None
 
-        # The largest size that fits; text height grows with size, so bisect.
+        smallest = second_floor if all(style == "check" for style, _ in blocks) else floor
+        if size is not None:
+            return layout(max(size, smallest))
         best = layout(smallest)
         if best is None:
-            raise LayoutOverflow(f"{s.kind}/{s.lang}: the text does not fit {x1 - x0}x{height} even at {smallest} px")
-        lo, hi = smallest, largest
-        while lo < hi:
+            return None
+        lo, hi = smallest, max(smallest, round(floor * 1.8))
+        while lo < hi:  # the largest size that fits; text height grows with size, so bisect
             mid = (lo + hi + 1) // 2
             attempt = layout(mid)
             if attempt is not None:
                 best, lo = attempt, mid
             else:
                 hi = mid - 1
-        plan = best
+        return best
+
+    def _pages(self, c: _Canvas, blocks: list[tuple[str, str]], width: int, height: int, nav_h: int, floor: int,
+               second_floor: int) -> list[list[_Line]] | None:
+        """The body on one page, or over as many pages as it needs (each leaving room for the
+        page buttons) at the floor size, split between blocks or, for a block taller than a
+        page, between its lines; None only if a single line does not fit."""
+        whole = self._plan(c, blocks, width, height, floor, second_floor)
+        if whole is not None:
+            return [whole]
+        room = height - nav_h
+
+        def fits(candidate: list[tuple[str, str]]) -> bool:
+            return self._plan(c, candidate, width, room, floor, second_floor, size=floor) is not None
+
+        pages: list[list[tuple[str, str]]] = []
+        current: list[tuple[str, str]] = []
+        queue = list(blocks)
+        while queue:
+            block = queue.pop(0)
+            if fits(current + [block]):
+                current.append(block)
+                continue
+            # A block that fits a page of its own starts the next page; only one taller than a
+            # page is split, as many of its lines as this page still holds (a name stays with its
+            # phone number whenever a page can hold them).
+            k = 0
+            if not (current and fits([block])):
+                laid = self._plan(c, [block], width, 1 << 30, floor, second_floor, size=floor)
+                lines = laid[0][2] if laid else []
+                while k < len(lines) - 1 and fits(current + [(block[0], " ".join(lines[:k + 1]))]):
+                    k += 1
+            if k:
+                current.append((block[0], " ".join(lines[:k])))
+                queue.insert(0, (block[0], " ".join(lines[k:])))
+            elif not current:
+                return None  # not even one line of it fits an empty page
+            else:
+                queue.insert(0, block)
+            pages.append(current)
+            current = []
+        if current:
+            pages.append(current)
+        planned = [self._plan(c, page, width, room, floor, second_floor, size=floor) for page in pages]
+        return [plan for plan in planned if plan is not None] if all(planned) else None
+
+    def _fit_body(self, c: _Canvas, blocks: list[tuple[str, str]], box: tuple[int, int, int, int], s: Screen,
+                  floor: int, second_floor: int, large: bool = False) -> list[Button]:
+        """Draws the body (the page ``s.page`` of it when it needs several) and returns the
+        page buttons."""
+        x0, y0, x1, y1 = box
+        nav_h = max(round(min(c.d.im.size) * 0.09), round(second_floor * 2.4))
+        pages = self._pages(c, blocks, x1 - x0, y1 - y0, nav_h + nav_h // 4, floor, second_floor)
+        if pages is not None and large and len(pages) > LARGE_TEXT_MAX_PAGES:
+            raise LayoutOverflow(f"{s.kind}/{s.lang}: large text would need {len(pages)} pages")
+        if pages is None:
+            raise LayoutOverflow(f"{s.kind}/{s.lang}: the text does not fit {x1 - x0}x{y1 - y0} even at {floor} px")
+        page = min(s.page, len(pages) - 1)
         y = y0
-        for style, font, lines, lh, inset, block_h, fs, gap in plan:
+        for style, font, lines, lh, inset, block_h, fs, gap in pages[page]:
             if style == "note":
                 # Advice box: a thick frame and a '!' disc, so it stands out without colour.
-                d.rectangle((x0, y, x1, y + block_h), outline=BLACK, width=max(2, fs // 8), fill=(255, 244, 214))
+                c.d.rectangle((x0, y, x1, y + block_h), outline=BLACK, width=max(2, fs // 8), fill=(255, 244, 214))
                 r = int(fs * 0.55)
-                cx, cy = x0 + inset // 2 + 2, y + block_h // 2
-                d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=BLACK)
-                d.text((cx, cy), "!", font=self.fonts.get(int(fs * 0.9), bold=True), fill=WHITE, anchor="mm")
-                ty = y + int(fs * 0.4)
+                cx = x1 - inset // 2 - 2 if c.rtl else x0 + inset // 2 + 2
+                cy = y + block_h // 2
+                c.d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=BLACK)
+                c.d.text((cx, cy), "!", font=self.fonts.get(int(fs * 0.9), bold=True), fill=WHITE, anchor="mm")
+                ty = y + int(fs * 0.35)
                 for line in lines:
-                    d.text((x0 + inset + int(fs * 0.3), ty), line, font=font, fill=BLACK)
+                    c.text(style, (x0 + inset + int(fs * 0.3), ty), line, font, BLACK,
+                           right=x1 - inset - int(fs * 0.3))
                     ty += lh
             else:
                 ty = y
-                fill = (70, 70, 70) if style == "small" else BLACK
                 for line in lines:
-                    d.text((x0, ty), line, font=font, fill=fill)
+                    c.text(style, (x0, ty), line, font, BLACK, right=x1)
                     ty += lh
             y += block_h + gap
-
-    def _qr_block(self, d: ImageDraw.ImageDraw, s: Screen, spot: tuple[int, int, int]) -> None:
-        x, y, q = spot
-        caption = self.t(s.lang, "Scan for official information")
-        n = len(self._qr) + 2 * self._qr_border
-        cap_font_size = max(10, q // 12)
-        font = self.fonts.get(cap_font_size)
-        lines = wrap(caption, font, q) or [caption]
-        cap_h = int(cap_font_size * 1.25) * len(lines)
-        module = max(1, (q - cap_h) // n)
-        side = module * n
-        ox = x + (q - side) // 2
-        d.rectangle((ox, y, ox + side - 1, y + side - 1), fill=WHITE, outline=(0, 0, 0))
-        for r, row in enumerate(self._qr):
-            for c, dark in enumerate(row):
-                if dark:
-                    px = ox + (c + self._qr_border) * module
-                    py = y + (r + self._qr_border) * module
-                    d.rectangle((px, py, px + module - 1, py + module - 1), fill=BLACK)
-        ty = y + side + 4
-        for line in lines:
-            d.text((x + q // 2, ty), line, font=font, fill=BLACK, anchor="ma")
-            ty += int(cap_font_size * 1.25)
-
-    def _footer(self, d: ImageDraw.ImageDraw, s: Screen, box: tuple[int, int, int, int], margin: int) -> list[Button]:
-        x0, y0, x1, y1 = box
-        d.rectangle(box, fill=(235, 235, 235))
-        d.line((x0, y0, x1, y0), fill=(120, 120, 120), width=2)
-        pad = max(4, margin // 2)
-        items = [LANG_KEY + lang for lang in self.branding.languages]
-        if s.kind in RESULT_KINDS or s.kind in ("read_failed", "pin_entry"):
-            items.append(DONE)
-        n = len(items)
-        bw = (x1 - x0 - pad * (n + 1)) // n
-        bh = y1 - y0 - 2 * pad
+        if len(pages) == 1:
+            return []
+        # "More" on every page but the last, "back" on the others: thumb-sized, at the body's foot.
         buttons = []
-        for i, key in enumerate(items):
-            bx = x0 + pad + i * (bw + pad)
-            rect = (bx, y0 + pad, bx + bw, y0 + pad + bh)
-            current = key == LANG_KEY + s.lang
-            if key == DONE:
-                label = self.t(s.lang, "Done")
-                d.rounded_rectangle(rect, radius=bh // 5, fill=(13, 55, 120), outline=BLACK, width=3)
-                ink = WHITE
-            else:
-                label = AUTONYMS[key[len(LANG_KEY):]]
-                # The current language: inverted and framed thickly, not just coloured.
-                d.rounded_rectangle(rect, radius=bh // 5, fill=BLACK if current else WHITE, outline=BLACK,
-                                    width=max(3, bh // 12) if current else 2)
-                ink = WHITE if current else BLACK
-            for size in range(int(bh * 0.42), 7, -1):
-                font = self.fonts.get(size, bold=True)
-                if font.getlength(label) <= bw - 2 * pad:
-                    break
-            else:
-                raise LayoutOverflow(f"button {label!r} does not fit {bw} px")
-            d.text(((rect[0] + rect[2]) // 2, (rect[1] + rect[3]) // 2), label, font=font, fill=ink, anchor="mm")
+        font = self.fonts.get(second_floor, bold=True)
+        bw = min((x1 - x0) // 2 - 4, round(second_floor * 11))
+        for key, label, rect in (
+                (PAGE_KEY + str(page - 1), "◀ " + self.t(s.lang, "Back"), (x0, y1 - nav_h, x0 + bw, y1)),
+                (PAGE_KEY + str(page + 1), self.t(s.lang, "Continue") + f" ({page + 1}/{len(pages)}) ▶",
+                 (x1 - bw, y1 - nav_h, x1, y1))):
+            target = int(key[len(PAGE_KEY):])
+            if not 0 <= target < len(pages):
+                continue
+            if font.getlength(label) > bw - 8:
+                raise LayoutOverflow(f"page button {label!r} does not fit {bw} px")
+            c.d.rounded_rectangle(rect, radius=nav_h // 5, fill=WHITE, outline=BLACK, width=3)
+            c.text("button", ((rect[0] + rect[2]) // 2, (rect[1] + rect[3]) // 2), label, font, BLACK, anchor="mm")
             buttons.append(Button(key, rect))
         return buttons
 
+    def _qr_modules(self) -> int:
+        return len(self._qr) + 2 * self._qr_border
+
+    @staticmethod
+    def _qr_min_module(u: float) -> int:
+        """The smallest module a phone camera reads from arm's length: 3 px at 800x480 (0.5 mm
+        on a 7-inch panel), scaled with the screen."""
+        return max(3, round(3 * u))
+
+    def _qr_layout(self, c: _Canvas, s: Screen, floor: int, width: int, height: int, u: float
+                   ) -> tuple[int, list[str], int]:
+        """(module size, caption lines, caption height) for a QR block ``width`` wide and about
+        ``height`` tall (never smaller than a readable module)."""
+        caption = self.branding.local(self.branding.links[0].label, s.lang)
+        lines = wrap(caption, self.fonts.get(floor), width, c.rtl)
+        if lines is None:
+            raise LayoutOverflow(f"QR caption {caption!r} does not fit {width} px")
+        cap_h = round(floor * 1.2) * len(lines) + 4
+        module = max(self._qr_min_module(u), min(width, height - cap_h) // self._qr_modules())
+        return module, lines, cap_h
+
+    def _qr_block(self, c: _Canvas, s: Screen, spot: tuple[int, int, int], module: int, lines: list[str],
+                  floor: int) -> None:
+        """The official check page's QR code centred in a column ``width`` wide at (x, y), its
+        label below."""
+        x, y, width = spot
+        side = module * self._qr_modules()
+        ox = x + (width - side) // 2
+        c.d.rectangle((ox, y, ox + side - 1, y + side - 1), fill=WHITE, outline=(0, 0, 0))
+        for r, row in enumerate(self._qr):
+            for col, dark in enumerate(row):
+                if dark:
+                    px = ox + (col + self._qr_border) * module
+                    py = y + (r + self._qr_border) * module
+                    c.d.rectangle((px, py, px + module - 1, py + module - 1), fill=BLACK)
+        font = self.fonts.get(floor)
+        ty = y + side + 4
+        for line in lines:
+            c.text("caption", (x + width // 2, ty), line, font, BLACK, anchor="ma")
+            ty += round(floor * 1.2)
+
     # -- pictograms ----------------------------------------------------------------
 
-    def _pictogram(self, d: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int],
-                   band: tuple[int, int, int]) -> None:
+    @staticmethod
+    def _globe(d: ImageDraw.ImageDraw, box: tuple[int, int, int, int], ink: tuple[int, int, int]) -> None:
+        x0, y0, x1, y1 = box
+        lw = max(2, (x1 - x0) // 12)
+        cx = (x0 + x1) / 2
+        d.ellipse(box, outline=ink, width=lw)
+        d.ellipse((cx - (x1 - x0) * 0.22, y0, cx + (x1 - x0) * 0.22, y1), outline=ink, width=lw)
+        d.line([(x0, (y0 + y1) / 2), (x1, (y0 + y1) / 2)], fill=ink, width=lw)
+
+    def _pictogram(self, d: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int]) -> None:
         x0, y0, x1, y1 = box
         d.ellipse(box, fill=WHITE)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         r = (x1 - x0) / 2
         lw = max(3, int(r / 6))
         ink = BLACK
-        if kind == "check":
-            d.line([(cx - r * 0.5, cy), (cx - r * 0.12, cy + r * 0.4), (cx + r * 0.52, cy - r * 0.42)],
-                   fill=ink, width=lw, joint="curve")
-        elif kind == "triangle":
-            pts = [(cx, cy - r * 0.62), (cx + r * 0.62, cy + r * 0.45), (cx - r * 0.62, cy + r * 0.45)]
-            d.polygon(pts, outline=ink, width=lw)
-            d.line([(cx, cy - r * 0.25), (cx, cy + r * 0.12)], fill=ink, width=lw)
-            d.ellipse((cx - lw / 1.5, cy + r * 0.22, cx + lw / 1.5, cy + r * 0.22 + lw * 1.3), fill=ink)
-        elif kind == "stop":
-            pts = [(cx + r * 0.68 * math.cos(math.radians(22.5 + 45 * i)),
-                    cy + r * 0.68 * math.sin(math.radians(22.5 + 45 * i))) for i in range(8)]
-            d.polygon(pts, fill=ink)
-            d.line([(cx, cy - r * 0.38), (cx, cy + r * 0.1)], fill=WHITE, width=lw)
-            d.ellipse((cx - lw / 1.5, cy + r * 0.2, cx + lw / 1.5, cy + r * 0.2 + lw * 1.3), fill=WHITE)
+        if kind == "info":  # "i": information, not approval
+            d.ellipse((cx - lw * 0.8, cy - r * 0.5, cx + lw * 0.8, cy - r * 0.5 + lw * 1.6), fill=ink)
+            d.line([(cx, cy - r * 0.15), (cx, cy + r * 0.5)], fill=ink, width=int(lw * 1.4))
+        elif kind in ("ticket_check", "ticket_question"):  # a ticket with a mark: check before you buy
+            d.rounded_rectangle((cx - r * 0.62, cy - r * 0.36, cx + r * 0.62, cy + r * 0.36), radius=int(r * 0.1),
+                                outline=ink, width=max(2, lw // 2))
+            for k in (-0.2, 0.0, 0.2):
+                d.ellipse((cx + r * 0.28 - lw / 3, cy + r * k - lw / 3, cx + r * 0.28 + lw / 3, cy + r * k + lw / 3),
+                          fill=ink)
+            font = self.fonts.get(max(8, int(r * 0.6)), bold=True)
+            d.text((cx - r * 0.18, cy), "!" if kind == "ticket_check" else "?", font=font, fill=ink, anchor="mm")
         elif kind == "passport":
             d.rounded_rectangle((cx - r * 0.42, cy - r * 0.58, cx + r * 0.42, cy + r * 0.58), radius=int(r * 0.08),
                                 outline=ink, width=lw)
@@ -426,14 +838,16 @@ class Renderer:
             pts = [(cx - r * 0.4, cy - r * 0.55), (cx + r * 0.4, cy - r * 0.55),
                    (cx - r * 0.4, cy + r * 0.55), (cx + r * 0.4, cy + r * 0.55)]
             d.line(pts + [pts[0]], fill=ink, width=lw, joint="curve")
+        elif kind == "globe":
+            self._globe(d, (int(cx - r * 0.6), int(cy - r * 0.6), int(cx + r * 0.6), int(cy + r * 0.6)), ink)
         elif kind == "retry":
             d.arc((cx - r * 0.5, cy - r * 0.5, cx + r * 0.5, cy + r * 0.5), start=40, end=330, fill=ink, width=lw)
             ax, ay = cx + r * 0.5 * math.cos(math.radians(40)), cy + r * 0.5 * math.sin(math.radians(40))
             d.polygon([(ax - r * 0.22, ay + r * 0.05), (ax + r * 0.2, ay + r * 0.08), (ax + r * 0.02, ay - r * 0.3)],
                       fill=ink)
-        elif kind == "blocked":
-            d.ellipse((cx - r * 0.6, cy - r * 0.6, cx + r * 0.6, cy + r * 0.6), outline=ink, width=lw)
-            d.line([(cx - r * 0.42, cy + r * 0.42), (cx + r * 0.42, cy - r * 0.42)], fill=ink, width=lw)
+        elif kind == "pause":  # out of service: paused, not "forbidden"
+            for dx in (-0.22, 0.22):
+                d.rectangle((cx + r * dx - r * 0.1, cy - r * 0.42, cx + r * dx + r * 0.1, cy + r * 0.42), fill=ink)
         elif kind == "wrench":
             d.line([(cx - r * 0.45, cy + r * 0.45), (cx + r * 0.2, cy - r * 0.2)], fill=ink, width=int(lw * 1.5))
             d.ellipse((cx + r * 0.0, cy - r * 0.6, cx + r * 0.6, cy + r * 0.0), outline=ink, width=lw)

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from firmware.core import mrz
 from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk, passport_validity
+from firmware.kiosk.printer import SlipPrinter
 from firmware.kiosk.screen import Button, Screen
 from firmware.kiosk.state import READING_SECONDS, KioskState, ListStatus
 from firmware.kiosk.systemd import Notifier
@@ -29,8 +31,11 @@ from firmware.scanner.link import ScannerLink
 from host_tools.fake_documents import FakeDocument, random_document
 from host_tools.scanner_emulator import EmulatedScanner
 from kiosk_ui.display import DisplayError, FramebufferDisplay, FramebufferFormat, PngDisplay
+from kiosk_ui.i18n import Texts
 from kiosk_ui.input import BTN_TOUCH, EV_ABS, EV_KEY, EV_SYN, KEY_ENTER, KEY_F2, KEY_L, EventTranslator
 from kiosk_ui.render import Renderer
+from kiosk_ui.slip import render_slip
+from tests.deployable import write_config
 
 TODAY = dt.date(2026, 11, 23)
 OK = ListStatus(True, "2026-11-01", "2027-05-20")
@@ -99,11 +104,14 @@ def test_repeated_read_failures_ask_for_staff_and_a_good_read_resets() -> None:
     assert k.screen().failures == 1
 
 
-def test_reading_without_a_zone_returns_to_idle() -> None:
+def test_a_reading_that_stops_says_so_and_counts_as_a_failure() -> None:
     k = machine()
     k.reading(0)
+    k.tick(READING_SECONDS - 0.1)
+    assert k.screen().kind == "reading"
     k.tick(READING_SECONDS + 0.1)
-    assert k.screen().kind == "idle"
+    s = k.screen()
+    assert (s.kind, s.reasons, s.failures) == ("read_failed", (("incomplete", None),), 1)
 
 
 def test_out_of_service_for_no_list_expired_list_and_missing_scanner() -> None:
@@ -121,6 +129,115 @@ def test_out_of_service_for_no_list_expired_list_and_missing_scanner() -> None:
     assert k.screen().kind == "out_of_service"
     k.set_list(OK, 4)
     assert k.screen().kind == "idle"
+
+
+def test_a_result_shows_its_countdown_and_more_time_extends_it() -> None:
+    k = machine()
+    k.scanned("strong", None, "TJK", None, 0)
+    assert k.screen(0).seconds_left == 20 and k.screen(7.5).seconds_left == 13
+    assert "more_time" in k.screen(0).actions and "choose_language" in k.screen(0).actions
+    k.press("more_time", 15)  # 5 s were left: now 25
+    k.tick(39)
+    assert k.screen().kind == "strong" and k.screen().seconds_left == 1
+    for _ in range(10):  # at most MORE_TIME_TIMES x result_seconds ahead
+        k.press("more_time", 39)
+    assert k.screen(39).seconds_left == 100
+    k.tick(139)
+    assert k.screen().kind == "idle"
+
+
+def test_an_afghan_passport_gets_the_language_chooser_first() -> None:
+    k = KioskState(("tg", "ru", "uz", "en", "prs"), "tg", 20)
+    k.set_list(OK, 0)
+    k.set_scanner(True, 0)
+    k.scanned("possible", None, "AFG", None, 0)
+    assert k.screen().kind == "choose_language"
+    k.press("lang:en", 5)
+    s = k.screen(5)
+    assert (s.kind, s.lang, s.seconds_left) == ("possible", "en", 20)
+    # nobody chooses: the result in Dari
+    k.press("done", 6)
+    k.scanned("none", None, "AFG", None, 7)
+    k.tick(7 + 20)
+    assert (k.screen().kind, k.screen().lang) == ("no_record", "prs")
+    # without Dari enabled: Tajik, after the chooser
+    k2 = machine()
+    k2.scanned("none", None, "AFG", None, 0)
+    k2.tick(30)
+    assert (k2.screen().kind, k2.screen().lang) == ("no_record", "tg")
+
+
+def test_a_traveller_can_reopen_the_chooser_and_large_text_follows_them() -> None:
+    k = machine()
+    k.scanned("none", None, "TJK", None, 0)
+    k.press("choose_language", 10)
+    assert k.screen().kind == "choose_language"
+    k.press("lang:ru", 11)
+    assert (k.screen().kind, k.screen().lang, k.screen(11).seconds_left) == ("no_record", "ru", 20)
+    k.press("large_text", 12)
+    assert k.screen().large
+    k.press("done", 13)
+    assert k.screen().kind == "idle" and not k.screen().large  # the next traveller starts afresh
+
+
+def test_two_unreadable_scans_switch_to_large_text() -> None:
+    k = machine()
+    k.read_failed(0)
+    assert not k.screen().large
+    k.read_failed(1)
+    assert k.screen().large
+    k.press("done", 2)
+    assert k.screen().large  # still failing: the next try is in large text too
+    k.scanned("none", None, "TJK", None, 3)
+    k.press("done", 4)
+    assert not k.screen().large
+
+
+def test_a_passport_without_a_year_of_birth_is_not_reported_as_no_match() -> None:
+    k = machine()
+    k.scanned("unchecked", None, "TJK", None, 0)
+    assert k.screen().kind == "not_checked"
+
+
+def test_staff_called_only_when_the_signal_went_out() -> None:
+    k = KioskState(("tg", "en"), "tg", 20, can_call_staff=True)
+    k.set_list(OK, 0)
+    k.set_scanner(True, 0)
+    assert "call_staff" in k.screen().actions
+    k.read_failed(0)
+    k.staff_signalled(False, 1)
+    assert not k.screen().staff_called
+    k.staff_signalled(True, 2)
+    assert k.screen().staff_called
+    k.press("done", 3)
+    assert not k.screen().staff_called  # the traveller has gone
+
+
+def test_without_a_printer_or_a_staff_signal_no_screen_offers_them() -> None:
+    k = machine()
+    for event in (lambda: k.scanned("strong", None, "TJK", None, 0), lambda: k.read_failed(1)):
+        event()
+        assert not {"print", "call_staff"} & set(k.screen().actions)
+
+
+def test_service_mode_by_pin_has_a_done_and_an_inactivity_timeout() -> None:
+    from firmware.kiosk.state import SERVICE_IDLE_SECONDS
+
+    k = machine()
+    k.press("service_request", 0)
+    k.pin_checked(True, 1)
+    assert k.screen().kind == "service" and k.service_by == "pin"
+    k.leave_service(2, by="key")  # a stick poll does not end a PIN-opened service mode
+    assert k.screen().kind == "service"
+    k.press("done", 3)
+    assert k.screen().kind == "idle" and not k.service
+    k.press("service_request", 4)
+    k.pin_checked(True, 5)
+    k.press("digit:1", 5 + SERVICE_IDLE_SECONDS - 10)  # a technician at work
+    k.tick(5 + SERVICE_IDLE_SECONDS + 1)
+    assert k.screen().kind == "service"
+    k.tick(5 + 2 * SERVICE_IDLE_SECONDS)
+    assert k.screen().kind == "idle" and not k.service
 
 
 def test_service_mode_enter_and_leave() -> None:
@@ -233,20 +350,19 @@ def test_recorded_touch_and_key_sequences() -> None:
 
 def test_config_errors_name_file_key_and_line(tmp_path: Path) -> None:
     f = tmp_path / "kiosk.toml"
-    f.write_text(EXAMPLE.replace('uz = "Migratsiya xizmati", ', ""), encoding="utf-8")
+    f.write_text(EXAMPLE.replace('uz = "Migratsiya xizmati"\n', "", 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"kiosk.toml: contacts\[0\].name.uz: missing"):
         KioskConfig.load(f)
-    f.write_text(EXAMPLE.replace("result_seconds = 20", "result_seconds = 2"), encoding="utf-8")
-    with pytest.raises(ConfigError, match="result_seconds: must be between 3 and 300"):
+    f.write_text(EXAMPLE.replace("result_seconds = 60", "result_seconds = 2"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="result_seconds: must be between 10 and 600"):
         KioskConfig.load(f)
     f.write_text(EXAMPLE + "\nhotlne = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="hotlne: unknown setting"):
         KioskConfig.load(f)
-    f.write_text(EXAMPLE.replace('hotline = "', 'hotline = '), encoding="utf-8")
+    f.write_text(EXAMPLE.replace('deployment = "', 'deployment = '), encoding="utf-8")
     with pytest.raises(ConfigError) as e:
         KioskConfig.load(f)
-    hotline_line = next(i for i, x in enumerate(EXAMPLE.splitlines(), 1) if x.startswith("hotline"))
-    assert e.value.line == hotline_line
+    assert e.value.line == next(i for i, x in enumerate(EXAMPLE.splitlines(), 1) if x.startswith("deployment"))
     f.write_text(EXAMPLE.replace('settings = "9600,8N1"', 'settings = "9600,9N1"'), encoding="utf-8")
     with pytest.raises(ConfigError, match="scanner.settings"):
         KioskConfig.load(f)
@@ -499,8 +615,18 @@ def test_privacy_1000_passports_through_the_loop_leave_nothing_in_state_or_logs(
     caplog.set_level(logging.DEBUG)
     config = KioskConfig.example()
     link, pixels, shown = FakeScannerLink(), _NoPixels(), []
+    # The slip printer path for real, into a file: render_slip -> ESC/POS -> "device".
+    device = tmp_path / "printer"
+    device.touch()
+    printer, texts, slips = SlipPrinter(str(device)), Texts(), []
+
+    def print_slip(screen: Screen) -> None:
+        printer.print_image(render_slip(config.branding, texts, screen.lang, screen.list_date or "?",
+                                        screen.valid_until or "?", 576))
+        slips.append((screen.lang, device.read_bytes()))  # a file "device" is rewritten by each slip
+
     kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), pixels, pixels, (800, 480),
-                  today=lambda: TODAY, on_frame=lambda s, r: shown.append(s))
+                  today=lambda: TODAY, on_frame=lambda s, r: shown.append(s), print_slip=print_slip)
     kiosk.refresh_list()
     kiosk.step(0)
     for i, p in enumerate(people):
@@ -510,16 +636,27 @@ def test_privacy_1000_passports_through_the_loop_leave_nothing_in_state_or_logs(
             assert kiosk.state.kind == "read_failed"
         link.scan(p.lines)
         kiosk.step(0)
+        if kiosk.state.kind == "choose_language":  # an Afghan passport: the chooser first
+            kiosk.press("lang:en")
         # The default budgets allow about one false alarm in a million travellers: none among these 900.
         assert kiosk.state.kind == ("strong" if i % 10 == 0 else "no_record"), i
+        if kiosk.state.kind == "strong":
+            kiosk.press("print")
+            kiosk._printing.join(10)  # type: ignore[union-attr]
+            kiosk.step(0)
+            assert kiosk.state.printed
         kiosk.press("done")
         assert kiosk.state.kind == "idle"
-    assert kiosk.scans == 1020 and sum(s.kind == "strong" for s in shown) == 100
+    assert kiosk.scans == 1020 and sum(s.kind == "strong" for s in shown) >= 100
+    assert len(slips) == 100
+    # A slip depends on its language and the list alone: the same bytes for every traveller
+    # of a language (a name, a number or a ban end on it would make them differ).
+    assert len({data for _, data in slips}) == len({lang for lang, _ in slips})
     out, err = capfd.readouterr()
     # What the renderer was given (a frame is drawn from nothing else), the frames' names, the logs,
     # stdout/stderr and everything in the state directory.
     blobs = [repr([[getattr(s, k) for k in Screen.__slots__] for s in shown]).encode(), repr(pixels.names).encode(),
-             caplog.text.encode(), out.encode(), err.encode(), *written_under(state)]
+             caplog.text.encode(), out.encode(), err.encode(), *written_under(state), *{data for _, data in slips}]
     assert_nothing_personal(people, blobs)
 
 
@@ -529,12 +666,15 @@ def test_privacy_over_a_pty_with_real_frames(tmp_path: Path, caplog: pytest.LogC
     people = [random_document(rng, today=(2026, 11, 23), fmt=rng.choice(["TD1", "TD3"])) for _ in range(20)]
     state = signed_state(tmp_path, people[::10])
     caplog.set_level(logging.DEBUG)
-    run = Run(tmp_path, state, size=(480, 320))
+    run = Run(tmp_path, state, size=(1024, 600))
     try:
         run.until("idle")
         for i, p in enumerate(people):
             run.scanner.send(p.lines, rng.choice(["plain", "rte", "accessis"]))
-            run.until("strong" if i % 10 == 0 else "no_record")
+            run.until(("strong" if i % 10 == 0 else "no_record", "choose_language"))
+            if run.kiosk.state.kind == "choose_language":
+                run.kiosk.press("lang:ru")
+            assert run.kiosk.state.kind == ("strong" if i % 10 == 0 else "no_record")
             run.kiosk.press("done")
         run.scanner.send(misread(people[1]), "plain")
         run.until("read_failed")
@@ -546,23 +686,25 @@ def test_privacy_over_a_pty_with_real_frames(tmp_path: Path, caplog: pytest.LogC
                                      *written_under(state, tmp_path / "screens")])
 
 
-DEMO_SECONDS = 30  # the demo takes about 3 s; this allows a loaded machine
-
-
 def test_demo_command_end_to_end(tmp_path: Path) -> None:
-    t0 = time.monotonic()
-    # The timeout is only for a demo that hangs; the bound is the assertion below.
+    # The timeout is only for a demo that hangs (it takes about 10 s; its speed is not a test's business).
     p = subprocess.run([sys.executable, "-m", "firmware.cli", "demo", "--out", str(tmp_path / "out")],
-                       capture_output=True, text=True, timeout=4 * DEMO_SECONDS)
+                       capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stderr
-    assert time.monotonic() - t0 < DEMO_SECONDS
     names = sorted(x.name for x in (tmp_path / "out").glob("*.png"))
-    kinds = {n.split("-")[1] for n in names}
-    assert {"idle", "reading", "no_record", "strong", "possible", "read_failed", "out_of_service", "service"} <= kinds
+    kinds = {n.split("-")[1] for n in names if not n.startswith("slip-")}
+    assert {"idle", "reading", "choose_language", "no_record", "strong", "possible", "not_checked", "read_failed",
+            "out_of_service", "service"} <= kinds
+    slips = [n for n in names if n.startswith("slip-")]
+    assert slips and "1 slip(s) printed" in p.stdout
     index = (tmp_path / "out" / "index.html").read_text("utf-8")
     assert all(n in index for n in names)
     # The demo's expired passport gets the extra advice on its result screen.
     assert "Expired Uzbek passport" in index
+    # An unsupported size is refused before anything runs.
+    p = subprocess.run([sys.executable, "-m", "firmware.cli", "demo", "--size", "480x320", "--out",
+                        str(tmp_path / "small")], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "480x320 is not a supported display size" in p.stderr
 
 
 def test_technician_key_on_usb_opens_and_closes_service_mode(tmp_path: Path) -> None:
@@ -610,9 +752,7 @@ def test_safar_kiosk_process_notifies_ready_shows_results_and_stops_on_sigterm(t
     scanner = EmulatedScanner(link=str(tmp_path / "scanner"))
     screens = tmp_path / "screens"
     config = tmp_path / "kiosk.toml"
-    config.write_text(EXAMPLE.replace('port = "/dev/safar-scanner"', f'port = "{scanner.name}"')
-                      .replace('backend = "framebuffer"', 'backend = "png"')
-                      .replace('output = "/var/lib/safar/screens"', f'output = "{screens}"'), encoding="utf-8")
+    write_config(config, scanner={"port": scanner.name}, display={"backend": "png", "output": str(screens)})
     sock_path = str(tmp_path / "notify")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(sock_path)
@@ -794,3 +934,130 @@ def test_a_damaged_current_list_gives_way_to_the_previous_one(world: Any, tmp_pa
         assert kiosk.state.kind == "idle"
     assert kiosk.banlist.manifest.list_version == 20261101 and kiosk.state.list.list_date == "2026-11-01"
     assert "names.fps" in caplog.text and "using the previous installed list" in caplog.text
+
+
+# -- next steps: printing, calling staff, could-not-check, placeholders --------------------
+
+
+def _loop(tmp_path: Path, people: list[FakeDocument], **kw: Any) -> tuple[Kiosk, FakeScannerLink, list[Screen]]:
+    state = signed_state(tmp_path, people)
+    config = KioskConfig.example()
+    link, pixels, shown = FakeScannerLink(), _NoPixels(), []
+    kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), pixels, pixels, (800, 480),
+                  today=lambda: TODAY, on_frame=lambda s, r: shown.append(s), **kw)
+    kiosk.refresh_list()
+    kiosk.step(0)
+    return kiosk, link, shown
+
+
+def test_a_passport_without_a_birth_year_could_not_be_checked(tmp_path: Path) -> None:
+    rng = random.Random(13)
+    listed = random_document(rng, today=(2026, 11, 23), nationality="TJK")
+    unknown = random_document(rng, today=(2026, 11, 23), nationality="TJK", birth_date="<<<<<<")
+    kiosk, link, _ = _loop(tmp_path, [listed])
+    link.scan(unknown.lines)
+    kiosk.step(0)
+    assert kiosk.state.kind == "not_checked"  # never "no match found": nothing was looked up
+
+
+def test_a_broken_printer_says_so_and_the_kiosk_goes_on(tmp_path: Path) -> None:
+    rng = random.Random(14)
+    listed = random_document(rng, today=(2026, 11, 23), nationality="TJK")
+
+    def print_slip(screen: Screen) -> None:
+        SlipPrinter(str(tmp_path / "no-printer")).print_image(Image.new("1", (8, 8)))
+
+    kiosk, link, shown = _loop(tmp_path, [listed], print_slip=print_slip)
+    link.scan(listed.lines)
+    kiosk.step(0)
+    assert "print" in kiosk.state.screen().actions
+    kiosk.press("print")
+    kiosk._printing.join(10)  # type: ignore[union-attr]
+    kiosk.step(0)
+    assert shown[-1].reasons == (("print_failed", None),) and not shown[-1].printed
+    kiosk.press("done")
+    link.scan(listed.lines)
+    kiosk.step(0)
+    assert kiosk.state.kind == "strong"
+
+
+def test_call_staff_lights_the_board_s_lamp_and_it_goes_off_when_the_traveller_leaves(tmp_path: Path) -> None:
+    from firmware.kiosk.staff import LAMP, StaffSignal
+    from tests.fake_board import FakeBoard
+
+    board = FakeBoard().start()
+    try:
+        kiosk, link, shown = _loop(tmp_path, [], staff=StaffSignal(board.path, timeout=2))
+        link.scan(misread(random_document(random.Random(15), today=(2026, 11, 23))))
+        kiosk.step(0)
+        assert kiosk.state.kind == "read_failed" and "call_staff" in shown[-1].actions
+        kiosk.press("call_staff")
+        assert shown[-1].staff_called and board.state.leds[LAMP] == "blink"
+        kiosk.press("done")
+        kiosk.step(0)
+        assert not shown[-1].staff_called and board.state.leds[LAMP] == "off"
+    finally:
+        board.stop()
+    # the board gone: the traveller is not told that staff were called
+    kiosk, link, shown = _loop(tmp_path / "gone", [], staff=StaffSignal(str(tmp_path / "no-board"), timeout=0.5))
+    link.scan(misread(random_document(random.Random(16), today=(2026, 11, 23))))
+    kiosk.step(0)
+    kiosk.press("call_staff")
+    assert kiosk.state.kind == "read_failed" and not shown[-1].staff_called
+
+
+def test_a_pin_opened_service_mode_outlives_the_stick_poll_and_a_key_one_ends_once(tmp_path: Path) -> None:
+    from firmware.kiosk.loop import TECHNICIAN_POLL_SECONDS
+
+    class Stick:
+        present_now = False
+
+        def present(self) -> bool:
+            return self.present_now
+
+    clock = SteppedClock()
+    stick = Stick()
+    kiosk, _, shown = _loop(tmp_path, [], clock=clock, technician=stick)
+
+    def polls(present: bool, times: int = 1) -> str:
+        """The stick ``present`` (or not) for ``times`` polls; what the kiosk shows then."""
+        stick.present_now = present
+        for _ in range(times):
+            clock.now += TECHNICIAN_POLL_SECONDS + 0.1
+            kiosk.step(0)
+        return kiosk.state.kind
+
+    kiosk.state.press("service_request", clock.now)
+    kiosk.state.pin_checked(True, clock.now)
+    assert polls(False, 5) == "service"  # no stick: the technician who typed the PIN stays
+    kiosk.press("done")
+    assert kiosk.state.kind == "idle"
+    assert polls(True) == "service" and kiosk.state.service_by == "key"  # the key: service mode
+    kiosk.press("done")  # left with the key still in: no way back in until it is pulled
+    assert polls(True, 3) == "idle"
+    assert polls(False) == "idle"
+    assert polls(True) == "service"
+    assert polls(False) == "idle"
+
+
+def test_safar_kiosk_refuses_to_start_with_placeholder_contacts(tmp_path: Path) -> None:
+    f = tmp_path / "kiosk.toml"
+    f.write_text(EXAMPLE, encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "firmware.cli", "kiosk", "--config", str(f), "--state",
+                        str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "still a placeholder" in p.stderr and "docs/next-steps.md" in p.stderr, p.stderr
+
+
+def test_dari_without_the_text_layout_library_stops_the_kiosk_at_start(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import features
+
+    from firmware.kiosk.service import check_text_layout
+
+    data = tomllib.loads(EXAMPLE)
+    data["languages"] = ["tg", "prs"]
+    check_text_layout(KioskConfig(data))  # raqm is here
+    monkeypatch.setattr(features, "check", lambda name: False)
+    with pytest.raises(ConfigError, match="languages: prs is written right to left.*libfribidi0"):
+        check_text_layout(KioskConfig(data))
+    check_text_layout(KioskConfig.example())  # no right-to-left language: nothing needed

@@ -60,6 +60,7 @@ class DiagContext:
     """Where the checks look: a root for system paths, the kiosk's state, configured ports, a clock.
 
     The state directory is `state` (a `StateLayout`: its owner says what lives where);
+    `printer` is the enabled slip printer's (device, baud rate or None), else None;
     `run` executes helper commands; it defaults to really running them only when
     `root` is "/", because with a fake root they would describe the wrong machine.
     """
@@ -78,6 +79,7 @@ class DiagContext:
         ioboard_timeout: float = 1.0,
         statvfs: Callable[[Path], os.statvfs_result] | None = None,
         false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE),
+        printer: tuple[str, int | None] | None = None,
     ) -> None:
         self.root = Path(root)
         self.state_dir = Path(state_dir)
@@ -94,6 +96,7 @@ class DiagContext:
         self.ioboard_timeout = ioboard_timeout
         self.statvfs: Callable[[Path], os.statvfs_result] = statvfs if statvfs is not None else os.statvfs
         self.false_alarm_limits = false_alarm_limits
+        self.printer = printer  # (device, baud rate or None) when the slip printer is enabled
 
     def path(self, system_path: str) -> Path:
         """`system_path` (absolute, e.g. '/sys/class/...') under the root."""
@@ -574,6 +577,18 @@ def check_ioboard(ctx: DiagContext) -> CheckResult:
     return CheckResult(name, PASS, text + ".", details)
 
 
+# -- slip printer -------------------------------------------------------------------
+
+def check_printer(ctx: DiagContext) -> CheckResult:
+    """The enabled slip printer's device exists and opens for writing (nothing is printed)."""
+    from firmware.kiosk.printer import probe
+
+    assert ctx.printer is not None  # run_all runs this check only with a printer configured
+    device, baudrate = ctx.printer
+    status, sentence = probe(device, baudrate)
+    return CheckResult("printer", status, sentence, {"device": device, "baudrate": baudrate})
+
+
 CHECKS: list[Callable[[DiagContext], CheckResult]] = [
     check_scanner, check_display, check_storage, check_list, check_clock,
     check_power, check_temperature, check_watchdog, check_ioboard,
@@ -590,13 +605,15 @@ def run_all(
     """Every check in order (what `safar diag` prints and the service screen shows).
 
     Either pass `root`, `state_dir`, `scanner_port` and any other `DiagContext`
-    keyword (`fb`, `ioboard_port`, `clock`, ...), or a ready `context`.  A check
-    that crashes is reported as a failure of that check, never raised.
+    keyword (`fb`, `ioboard_port`, `clock`, `printer`, ...), or a ready `context`.  The
+    printer is checked only when the context names one (it is optional hardware).  A
+    check that crashes is reported as a failure of that check, never raised.
     """
     ctx = context if context is not None else DiagContext(root=root, state_dir=state_dir,
                                                           scanner_port=scanner_port, **options)
+    checks = CHECKS + ([check_printer] if ctx.printer is not None else [])
     results = []
-    for check in CHECKS:
+    for check in checks:
         try:
             results.append(check(ctx))
         except Exception as e:  # a diagnostics bug must not hide the other results

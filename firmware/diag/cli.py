@@ -1,8 +1,9 @@
-"""`safar diag`: one report on scanner, screen, storage, list, clock, power, heat, watchdog, I/O board.
+"""`safar diag`: one report on scanner, screen, storage, list, clock, power, heat, watchdog, I/O board
+and, when the config enables it, the slip printer.
 
 Locally::
 
-    safar diag [--json] [--root DIR] [--state DIR] [--scanner PORT] [--fb fb0] [--ioboard PORT]
+    safar diag [--json] [--root DIR] [--state DIR] [--scanner PORT] [--fb fb0] [--ioboard PORT] [--config FILE]
 
 Remotely, from a workstation over the kiosk's service serial console
 (``firmware.diag.remote``)::
@@ -52,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scanner", metavar="PORT", help="scanner serial port (default: /dev/safar-scanner, "
                    "then /dev/serial/by-id/*)")
     p.add_argument("--config", metavar="FILE", help="kiosk settings to judge the list by (its [matching] "
-                   "false-alarm limits); default: the built-in limits")
+                   "false-alarm limits) and the slip printer to check (its [printer] section, when enabled); "
+                   "default: the built-in limits and no printer")
     p.add_argument("--fb", default="fb0", metavar="NAME", help="framebuffer device name (default fb0)")
     p.add_argument("--ioboard", metavar="PORT", help="I/O board port (default /dev/safar-ioboard)")
     mode = p.add_mutually_exclusive_group()
@@ -74,14 +76,18 @@ def _print(results: Sequence[CheckResult], as_json: bool, out: TextIO) -> int:
 
 
 def _context(args: argparse.Namespace) -> DiagContext:
-    from firmware.kiosk.config import ConfigError, limits_from
+    from firmware.kiosk.config import ConfigError, KioskConfig, limits_from
 
     try:
-        limits = limits_from(args.config)
+        config = KioskConfig.load(args.config) if args.config else None
     except ConfigError as e:
         raise NoReport(str(e)) from e
+    limits = limits_from(None) if config is None else config.false_alarm_limits
+    printer = None
+    if config is not None and config.printer_enabled:
+        printer = (config.printer_device, config.printer_baudrate)
     return DiagContext(root=args.root, state_dir=args.state, scanner_port=args.scanner, fb=args.fb,
-                       ioboard_port=args.ioboard, false_alarm_limits=limits)
+                       ioboard_port=args.ioboard, false_alarm_limits=limits, printer=printer)
 
 
 def _diag(args: argparse.Namespace) -> int:

@@ -1,35 +1,87 @@
-"""The deployment's settings (contacts, hotline, official link, languages, scanner,
-display), read from a TOML file and validated completely at start: a kiosk that
-starts must not discover a missing hotline in front of a traveller.
+"""The deployment's settings (who runs the kiosk, contacts, official links, languages,
+scanner, display, printer, I/O board), read from a TOML file and validated completely
+at start: a kiosk that starts must not discover a missing contact in front of a
+traveller. ``KioskConfig.placeholders()`` says which next steps are still the shipped
+example's, so that ``safar kiosk`` can refuse to start with them (docs/next-steps.md).
 """
 
 from __future__ import annotations
 
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
-from firmware.kiosk.screen import Branding, Contact
+from firmware.kiosk.screen import SUPPORTED_SIZES, Branding, Contact, Link, supported_size
 from firmware.kiosk.technician import parse_pin_hash
 from firmware.scanner.link import PortSettings
 from firmware.update.layout import StateLayout
 
-LANGUAGES = ("tg", "ru", "uz", "en")
+LANGUAGES = ("tg", "ru", "uz", "en", "prs")  # prs: Dari, in Perso-Arabic script
 EXAMPLE = """\
-# Safar kiosk settings (see docs/kiosk.md)
+# Safar kiosk settings (see docs/kiosk.md; the next steps: docs/next-steps.md)
 deployment = "safar-tj"
-languages = ["tg", "ru", "uz", "en"]   # offered on the screen, in this order
+languages = ["tg", "ru", "uz", "en"]   # offered on the screen, in this order; "prs" (Dari) may be added
 default_language = "tg"                # for passports of other nationalities
-result_seconds = 20                    # a result returns to the start screen after this
-official_link = "https://migration.example.tj/ban-check"   # shown as a QR code
-hotline = "+992 37 000 00 00"
+result_seconds = 60                    # a result returns to the start screen after this (10 to 600)
 # service_key_sha256 = "..."          # sha256sum of SAFAR-SERVICE.key on the technician's USB stick
 # service_pin = "pbkdf2_sha256$..."    # from: safar kiosk --hash-pin (F4 F1 F4 F1 or 5 taps top-left, then the PIN)
 
+# Who runs this kiosk, shown on the start screen and the slip (at most 60 characters each).
+# This name and the contacts and links below are placeholders: safar kiosk does not
+# start while any is still the example's (docs/next-steps.md says what to configure
+# and how to confirm it; the demo runs this example).
+[operator]
+tg = "Оператори ин киоск (дар kiosk.toml нишон диҳед)"
+ru = "Оператор этого киоска (укажите в kiosk.toml)"
+uz = "Ushbu kiosk operatori (kiosk.toml da koʻrsating)"
+en = "Operator of this kiosk (set in kiosk.toml)"
+prs = "گردانندهٔ این کیوسک (در kiosk.toml بنویسید)"
+
+# Where a traveller can confirm or get help: 1 to 3 contacts, a name in every language
+# (at most 60 characters) and a phone (at most 24 characters: + digits spaces ( ) -).
+# The X digits are placeholders: write the number confirmed with the office itself.
 [[contacts]]
-phone = "+992 37 000 00 01"
-name = { tg = "Хадамоти муҳоҷират", ru = "Служба миграции", uz = "Migratsiya xizmati", en = "Migration Service" }
+phone = "+992 XX XXX XX XX"
+[contacts.name]
+tg = "Хадамоти муҳоҷират"
+ru = "Служба миграции"
+uz = "Migratsiya xizmati"
+en = "Migration Service"
+prs = "ادارهٔ مهاجرت"
+
+[[contacts]]
+phone = "+7 XXX XXX-XX-XX"
+[contacts.name]
+tg = "Сафорати Тоҷикистон дар Русия (шӯъбаи консулӣ)"
+ru = "Посольство Таджикистана в России (консульский отдел)"
+uz = "Tojikistonning Rossiyadagi elchixonasi (konsullik boʻlimi)"
+en = "Embassy of Tajikistan in Russia (consular section)"
+prs = "سفارت تاجیکستان در روسیه (بخش قونسلی)"
+
+# Official pages, drawn as QR codes: 1 to 3 links, https:// only, at most 120 characters,
+# a label in every language (at most 50 characters). The FIRST link is the official
+# check page: its QR code is on every result screen. example.org is reserved for
+# examples (RFC 2606): placeholders.
+[[links]]
+url = "https://official-check.example.org/entry-ban"
+[links.label]
+tg = "Санҷиши расмии манъи вуруд"
+ru = "Официальная проверка запрета на въезд"
+uz = "Kirish taqiqini rasmiy tekshirish"
+en = "Official entry-ban check"
+prs = "بررسی رسمی منع ورود"
+
+[[links]]
+url = "https://migrant-info.example.org/"
+[links.label]
+tg = "Маълумот барои муҳоҷирон"
+ru = "Информация для мигрантов"
+uz = "Migrantlar uchun axborot"
+en = "Information for migrants"
+prs = "معلومات برای مهاجران"
 
 [matching]
 # The most false alarms per innocent traveller this kiosk accepts from a list (the
@@ -45,11 +97,39 @@ settings = "9600,8N1"                  # 9600,7E1 for readers set to 7 data bits
 backend = "framebuffer"                # or "png" (previews)
 device = "/dev/fb0"
 output = "@SCREENS@"      # png backend only
-size = [800, 480]                      # png backend only
+size = [800, 480]                      # png backend only; each side 480 to 4096 px, long side <= 2.4 x short
 
 [input]
 devices = []                           # evdev devices: touch panel, keypad (/dev/input/by-path/...)
+
+# A thermal receipt printer (ESC/POS) for the next-steps slip; optional hardware, off by
+# default. The slip holds the contacts, the links as QR codes and the list date, never
+# anything read from the passport (docs/next-steps.md).
+# [printer]
+# enabled = true
+# device = "/dev/usb/lp0"              # USB printer; or a serial port such as /dev/ttyUSB0 with baudrate
+# baudrate = 19200                     # only for a serial printer
+# paper_width_mm = 80                  # 58 or 80
+
+# The Safar I/O board (docs/next-steps.md): today it lights the call-staff signal.
+# [ioboard]
+# port = "/dev/serial/by-id/usb-safar-ioboard"
 """.replace("@SCREENS@", str(StateLayout().screens))
+
+MAX_ENTRIES = 3  # contacts, links: more would not fit a result screen
+MAX_NAME = 60  # operator and contact names, characters
+MAX_LABEL = 50  # link labels
+MAX_PHONE = 24
+MAX_URL = 120  # longer URLs give QR codes too dense to scan from an 800x480 screen
+PHONE_CHARACTERS = frozenset("+0123456789 ()-X")  # X: a placeholder digit (placeholders())
+# Domains reserved for examples (RFC 2606, RFC 6761): nobody can register them, so a
+# placeholder link under them leads nowhere rather than to whoever bought the name.
+RESERVED_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TLDS = ("example", "test", "invalid", "localhost")
+# The display sizes the renderer lays out (kiosk_ui/render.py): smaller screens cannot
+# hold the text at its legible floor, narrower ones not a line of it.
+PRINTER_DOTS = {58: 384, 80: 576}  # dots per line at 203 dpi, by paper width in mm
+BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 
 
 class ConfigError(Exception):
@@ -61,116 +141,275 @@ class ConfigError(Exception):
         self.file, self.key, self.reason, self.line = file, key, reason, line
 
 
+def reserved_for_examples(host: str) -> bool:
+    """Whether ``host`` is under a domain reserved for examples (RFC 2606, RFC 6761)."""
+    return host.rsplit(".", 1)[-1] in RESERVED_TLDS or any(
+        host == d or host.endswith("." + d) for d in RESERVED_EXAMPLE_DOMAINS)
+
+
+def _is_dns_name(host: str) -> bool:
+    labels = host.split(".")
+    if len(labels) < 2 or len(host) > 253 or labels[-1].isdigit():
+        return False
+    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+    return all(0 < len(x) <= 63 and set(x) <= allowed and not x.startswith("-") and not x.endswith("-")
+               for x in labels)
+
+
+def _url_host(url: str) -> str | None:
+    """The host of an https address whose authority is a DNS name alone (a user name
+    would hide the real host from a reader; a port is not an official page's), or None."""
+    if not url.startswith("https://") or not all("!" <= ch <= "~" for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = parts.hostname
+    if host is None or parts.netloc.lower() != host or not _is_dns_name(host):
+        return None
+    return host
+
+
+@lru_cache(maxsize=1)
+def _example_texts() -> frozenset[str]:
+    """Every name, label, phone and url of the shipped EXAMPLE: still one of them is a placeholder."""
+    data = tomllib.loads(EXAMPLE)
+    texts = set(data["operator"].values())
+    for c in data["contacts"]:
+        texts.update(c["name"].values())
+        texts.add(c["phone"])
+    for link in data["links"]:
+        texts.update(link["label"].values())
+        texts.add(link["url"])
+    return frozenset(texts)
+
+
+class _Reader:
+    """Takes settings out of a parsed file one by one, so that what is left is unknown."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def error(self, key: str | None, reason: str) -> ConfigError:
+        return ConfigError(self.file, key, reason)
+
+    def take(self, src: dict[str, Any], key: str, kind: type, default: Any = ..., prefix: str = "") -> Any:
+        if key not in src:
+            if default is ...:
+                raise self.error(prefix + key, "missing (required)")
+            return default
+        value = src.pop(key)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.error(prefix + key, f"must be {kind.__name__}, got {value!r}")
+        return value
+
+    def section(self, src: dict[str, Any], key: str) -> dict[str, Any]:
+        return dict(self.take(src, key, dict, {}))
+
+    def done(self, src: dict[str, Any], prefix: str = "") -> None:
+        if src:
+            raise self.error(prefix + sorted(src)[0], "unknown setting")
+
+    def texts(self, src: dict[str, Any], key: str, languages: tuple[str, ...], limit: int,
+              prefix: str = "") -> dict[str, str]:
+        """A text per language (``{ tg = "...", ru = "..." }``): every enabled language, each
+        at most ``limit`` characters; other known languages may be given ahead of enabling them."""
+        value = self.take(src, key, dict, prefix=prefix)
+        where = prefix + key
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                raise self.error(f"{where}.{lang}", f"unknown language (known: {', '.join(LANGUAGES)})")
+            if not isinstance(text, str) or not text.strip():
+                raise self.error(f"{where}.{lang}", f"must be a text, got {text!r}")
+            if len(text) > limit:
+                raise self.error(f"{where}.{lang}", f"at most {limit} characters, got {len(text)}")
+        for lang in languages:
+            if lang not in value:
+                raise self.error(f"{where}.{lang}", "missing: every enabled language needs this text")
+        return dict(value)
+
+    def entries(self, src: dict[str, Any], key: str) -> list[tuple[str, dict[str, Any]]]:
+        """An array of tables (``[[key]]``) of 1 to MAX_ENTRIES entries, with each one's prefix."""
+        value = self.take(src, key, list)
+        if not 1 <= len(value) <= MAX_ENTRIES:
+            raise self.error(key, f"1 to {MAX_ENTRIES} entries are needed, got {len(value)}")
+        out = []
+        for i, entry in enumerate(value):
+            if not isinstance(entry, dict):
+                raise self.error(f"{key}[{i}]", f"must be a table ([[{key}]]), got {entry!r}")
+            out.append((f"{key}[{i}].", dict(entry)))
+        return out
+
+    def path(self, src: dict[str, Any], key: str, default: Any = ..., prefix: str = "") -> Any:
+        value = self.take(src, key, str, default, prefix)
+        if value is not None and not value.startswith("/"):
+            raise self.error(prefix + key, f"must be a device path such as /dev/..., got {value!r}")
+        return value
+
+
 class KioskConfig:
     def __init__(self, data: dict[str, Any], file: str = "<config>") -> None:
         self.file = file
+        r = _Reader(file)
         d = dict(data)
+        self.deployment: str = r.take(d, "deployment", str)
+        self._read_languages(r, d)
+        self.result_seconds: int = r.take(d, "result_seconds", int, 60)
+        if not 10 <= self.result_seconds <= 600:
+            raise r.error("result_seconds", f"must be between 10 and 600, got {self.result_seconds}")
+        self.operator: dict[str, str] = r.texts(d, "operator", self.languages, MAX_NAME)
+        self.contacts: list[Contact] = [self._read_contact(r, prefix, c) for prefix, c in r.entries(d, "contacts")]
+        self.links: list[Link] = [self._read_link(r, prefix, x) for prefix, x in r.entries(d, "links")]
+        self._read_service_access(r, d)
+        self._read_matching(r, r.section(d, "matching"))
+        self._read_scanner(r, r.section(d, "scanner"))
+        self._read_display(r, r.section(d, "display"))
+        inputs = r.section(d, "input")
+        devices = r.take(inputs, "devices", list, [], "input.")
+        if not all(isinstance(v, str) and v.startswith("/") for v in devices):
+            raise r.error("input.devices", "must be a list of device paths such as /dev/input/by-path/...-event")
+        self.input_devices: list[str] = devices
+        r.done(inputs, "input.")
+        self._read_printer(r, r.section(d, "printer"))
+        self.ioboard_port: str | None = None
+        if "ioboard" in d:
+            ioboard = r.section(d, "ioboard")
+            self.ioboard_port = r.path(ioboard, "port", prefix="ioboard.")
+            r.done(ioboard, "ioboard.")
+        r.done(d)
 
-        def take(key: str, kind: type, default: Any = ..., section: dict[str, Any] | None = None,
-                 prefix: str = "") -> Any:
-            src = d if section is None else section
-            if key not in src:
-                if default is ...:
-                    raise ConfigError(file, prefix + key, "missing (required)")
-                return default
-            value = src.pop(key)
-            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise ConfigError(file, prefix + key, f"must be {kind.__name__}, got {value!r}")
-            return value
-
-        self.deployment: str = take("deployment", str)
-        self.languages: tuple[str, ...] = tuple(take("languages", list, list(LANGUAGES)))
+    def _read_languages(self, r: _Reader, d: dict[str, Any]) -> None:
+        self.languages: tuple[str, ...] = tuple(r.take(d, "languages", list, ["tg", "ru", "uz", "en"]))
         for lang in self.languages:
             if lang not in LANGUAGES:
-                raise ConfigError(file, "languages", f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+                raise r.error("languages", f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
         if not self.languages:
-            raise ConfigError(file, "languages", "at least one language is needed")
-        self.default_language: str = take("default_language", str, self.languages[0])
+            raise r.error("languages", "at least one language is needed")
+        self.default_language: str = r.take(d, "default_language", str, self.languages[0])
         if self.default_language not in self.languages:
-            raise ConfigError(file, "default_language",
-                              f"{self.default_language!r} is not among languages {list(self.languages)}")
-        self.result_seconds: int = take("result_seconds", int, 20)
-        if not 3 <= self.result_seconds <= 300:
-            raise ConfigError(file, "result_seconds", f"must be between 3 and 300, got {self.result_seconds}")
-        self.official_link: str = take("official_link", str)
-        if not self.official_link.startswith(("https://", "http://")) or len(self.official_link) > 200:
-            raise ConfigError(file, "official_link", "must be an http(s) address of at most 200 characters")
-        self.hotline: str = take("hotline", str)
-        self.contacts: list[Contact] = []
-        for i, c in enumerate(take("contacts", list, [])):
-            prefix = f"contacts[{i}]."
-            if not isinstance(c, dict):
-                raise ConfigError(file, f"contacts[{i}]", "must be a table with name and phone")
-            c = dict(c)
-            phone = take("phone", str, section=c, prefix=prefix)
-            name = take("name", dict, section=c, prefix=prefix)
-            for lang in self.languages:
-                if not isinstance(name.get(lang), str) or not name[lang].strip():
-                    raise ConfigError(file, prefix + "name." + lang,
-                                      "missing: every enabled language needs the contact's name")
-            if c:
-                raise ConfigError(file, prefix + sorted(c)[0], "unknown setting")
-            self.contacts.append(Contact({k: str(v) for k, v in name.items()}, phone))
-        self.service_key_sha256: str | None = take("service_key_sha256", str, None)
+            raise r.error("default_language",
+                          f"{self.default_language!r} is not among languages {list(self.languages)}")
+
+    def _read_contact(self, r: _Reader, prefix: str, c: dict[str, Any]) -> Contact:
+        name = r.texts(c, "name", self.languages, MAX_NAME, prefix)
+        phone = r.take(c, "phone", str, prefix=prefix)
+        if not set(phone) <= PHONE_CHARACTERS or len(phone) > MAX_PHONE or not any(ch.isdigit() for ch in phone):
+            raise r.error(prefix + "phone", f"must be a phone number of at most {MAX_PHONE} characters, written "
+                          f"with + digits spaces ( ) - (X for a placeholder digit), got {phone!r}")
+        r.done(c, prefix)
+        return Contact(name, phone)
+
+    def _read_link(self, r: _Reader, prefix: str, x: dict[str, Any]) -> Link:
+        label = r.texts(x, "label", self.languages, MAX_LABEL, prefix)
+        url = r.take(x, "url", str, prefix=prefix)
+        host = _url_host(url) if len(url) <= MAX_URL else None
+        if host is None:
+            raise r.error(prefix + "url", f"must be an https:// address with a DNS name as host (no user or port), "
+                          f"at most {MAX_URL} characters so its QR code stays scannable, got {url!r}")
+        if "example" in host.split(".") and not reserved_for_examples(host):
+            raise r.error(prefix + "url", f"{host} is not a reserved example domain: anyone could register it; "
+                          "configure the real official address")
+        r.done(x, prefix)
+        return Link(label, url)
+
+    def _read_service_access(self, r: _Reader, d: dict[str, Any]) -> None:
+        self.service_key_sha256: str | None = r.take(d, "service_key_sha256", str, None)
         if self.service_key_sha256 is not None:
             key = self.service_key_sha256.lower()
             if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
-                raise ConfigError(file, "service_key_sha256",
-                                  "must be the 64 hex digits of sha256sum SAFAR-SERVICE.key")
+                raise r.error("service_key_sha256", "must be the 64 hex digits of sha256sum SAFAR-SERVICE.key")
             self.service_key_sha256 = key
-        self.service_pin: str | None = take("service_pin", str, None)
+        self.service_pin: str | None = r.take(d, "service_pin", str, None)
         if self.service_pin is not None:
             try:
                 parse_pin_hash(self.service_pin)
             except ValueError as e:
-                raise ConfigError(file, "service_pin", str(e)) from None
-        matching = dict(take("matching", dict, {}))
+                raise r.error("service_pin", str(e)) from None
+
+    def _read_matching(self, r: _Reader, matching: dict[str, Any]) -> None:
         limits = []
         for key, default in (("max_false_strong", DEFAULT_STRONG), ("max_false_possible", DEFAULT_POSSIBLE)):
-            value = take(key, float, default, matching, "matching.")
+            value = r.take(matching, key, float, default, "matching.")
             if not 0 < value <= 1e-3:
-                raise ConfigError(file, "matching." + key,
-                                  f"must be a probability above 0 and at most 0.001, got {value!r}")
+                raise r.error("matching." + key, f"must be a probability above 0 and at most 0.001, got {value!r}")
             limits.append(value)
-        if matching:
-            raise ConfigError(file, "matching." + sorted(matching)[0], "unknown setting")
+        r.done(matching, "matching.")
         self.false_alarm_limits: tuple[float, float] = (limits[0], limits[1])
-        scanner = dict(take("scanner", dict, {}))
-        self.scanner_port: str = take("port", str, "/dev/safar-scanner", scanner, "scanner.")
-        self.scanner_settings: str = take("settings", str, "9600,8N1", scanner, "scanner.")
+
+    def _read_scanner(self, r: _Reader, scanner: dict[str, Any]) -> None:
+        self.scanner_port: str = r.take(scanner, "port", str, "/dev/safar-scanner", "scanner.")
+        self.scanner_settings: str = r.take(scanner, "settings", str, "9600,8N1", "scanner.")
         try:
             PortSettings.parse(self.scanner_settings)
         except ValueError as e:
-            raise ConfigError(file, "scanner.settings", str(e)) from None
-        if scanner:
-            raise ConfigError(file, "scanner." + sorted(scanner)[0], "unknown setting")
-        display = dict(take("display", dict, {}))
-        self.display_backend: str = take("backend", str, "framebuffer", display, "display.")
+            raise r.error("scanner.settings", str(e)) from None
+        r.done(scanner, "scanner.")
+
+    def _read_display(self, r: _Reader, display: dict[str, Any]) -> None:
+        self.display_backend: str = r.take(display, "backend", str, "framebuffer", "display.")
         if self.display_backend not in ("framebuffer", "png"):
-            raise ConfigError(file, "display.backend", f"must be framebuffer or png, got {self.display_backend!r}")
-        self.display_device: str = take("device", str, "/dev/fb0", display, "display.")
-        self.display_output: str = take("output", str, str(StateLayout().screens), display, "display.")
-        size = take("size", list, [800, 480], display, "display.")
-        if len(size) != 2 or not all(isinstance(v, int) and 240 <= v <= 4096 for v in size):
-            raise ConfigError(file, "display.size", f"must be [width, height] in pixels, got {size!r}")
+            raise r.error("display.backend", f"must be framebuffer or png, got {self.display_backend!r}")
+        self.display_device: str = r.take(display, "device", str, "/dev/fb0", "display.")
+        self.display_output: str = r.take(display, "output", str, str(StateLayout().screens), "display.")
+        size = r.take(display, "size", list, [800, 480], "display.")
+        if len(size) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in size):
+            raise r.error("display.size", f"must be [width, height] in pixels, got {size!r}")
+        if not supported_size(size[0], size[1]):
+            raise r.error("display.size", f"{size[0]}x{size[1]} is not supported: {SUPPORTED_SIZES}")
         self.display_size: tuple[int, int] = (size[0], size[1])
-        if display:
-            raise ConfigError(file, "display." + sorted(display)[0], "unknown setting")
-        inputs = dict(take("input", dict, {}))
-        devices = take("devices", list, [], inputs, "input.")
-        if not all(isinstance(v, str) and v.startswith("/") for v in devices):
-            raise ConfigError(file, "input.devices",
-                              "must be a list of device paths such as /dev/input/by-path/...-event")
-        self.input_devices: list[str] = devices
-        if inputs:
-            raise ConfigError(file, "input." + sorted(inputs)[0], "unknown setting")
-        if d:
-            raise ConfigError(file, sorted(d)[0], "unknown setting")
+        r.done(display, "display.")
+
+    def _read_printer(self, r: _Reader, printer: dict[str, Any]) -> None:
+        self.printer_enabled: bool = r.take(printer, "enabled", bool, False, "printer.")
+        self.printer_device: str = r.path(printer, "device", "/dev/usb/lp0", "printer.")
+        self.printer_baudrate: int | None = r.take(printer, "baudrate", int, None, "printer.")
+        if self.printer_baudrate is not None and self.printer_baudrate not in BAUDRATES:
+            raise r.error("printer.baudrate", f"must be one of {', '.join(map(str, BAUDRATES))} "
+                          f"(set only for a serial printer), got {self.printer_baudrate}")
+        width = r.take(printer, "paper_width_mm", int, 80, "printer.")
+        if width not in PRINTER_DOTS:
+            raise r.error("printer.paper_width_mm", f"must be 58 or 80, got {width}")
+        self.printer_dots: int = PRINTER_DOTS[width]
+        r.done(printer, "printer.")
+
+    def placeholders(self) -> list[tuple[str, str]]:
+        """The next steps that are still placeholders, as (dotted key, why): ``safar kiosk``
+        refuses to start while this is not empty, so that no traveller is sent to a made-up
+        number or an unowned address. The config itself parses with them (the demo and the
+        tests run the shipped example)."""
+        found: dict[str, str] = {}
+        example = _example_texts()
+
+        def texts(prefix: str, values: dict[str, str]) -> None:
+            for lang, text in values.items():
+                if text in example:
+                    found.setdefault(f"{prefix}.{lang}", "the shipped example's text: write this deployment's own")
+
+        texts("operator", self.operator)
+        for i, c in enumerate(self.contacts):
+            texts(f"contacts[{i}].name", c.name)
+            key, digits = f"contacts[{i}].phone", "".join(ch for ch in c.phone if ch.isdigit())
+            if "X" in c.phone:
+                found.setdefault(key, "X is a placeholder digit: write the number confirmed with the office")
+            if "00000" in digits:
+                found.setdefault(key, "a run of five zeros is not a real number: write the confirmed one")
+            if c.phone in example:
+                found.setdefault(key, "the shipped example's number: write the confirmed one")
+        for i, link in enumerate(self.links):
+            texts(f"links[{i}].label", link.label)
+            key, host = f"links[{i}].url", urlsplit(link.url).hostname or ""
+            if reserved_for_examples(host):
+                found.setdefault(key, f"{host} is reserved for examples (RFC 2606): "
+                                 "configure the real official address")
+            if link.url in example:
+                found.setdefault(key, "the shipped example's address: configure the real official one")
+        return list(found.items())
 
     @property
     def branding(self) -> Branding:
         """What the screens show of this deployment (all ``kiosk_ui`` gets of the config)."""
-        return Branding(self.languages, tuple(self.contacts), self.hotline, self.official_link)
+        return Branding(self.languages, self.operator, tuple(self.contacts), tuple(self.links))
 
     @classmethod
     def load(cls, path: str | Path) -> KioskConfig:

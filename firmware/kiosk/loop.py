@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +24,9 @@ from typing import Any, Protocol
 
 from firmware.banlist.verify import DAMAGED, INTACT
 from firmware.kiosk.config import KioskConfig
-from firmware.kiosk.screen import DONE, ENTER, PIN_OK, SERVICE_REQUEST, Button, Screen
-from firmware.kiosk.state import KioskState, ListStatus
+from firmware.kiosk.printer import PrinterError
+from firmware.kiosk.screen import CALL_STAFF, DONE, ENTER, PIN_OK, PRINT, SERVICE_REQUEST, Button, Screen
+from firmware.kiosk.state import PRINT_KINDS, KioskState, ListStatus
 from firmware.kiosk.technician import check_pin
 from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
 
@@ -44,6 +46,12 @@ START_CHECK_BYTES = 256 << 20
 
 class Display(Protocol):
     def show(self, image: Any, name: str = ...) -> Any: ...
+
+
+class StaffCall(Protocol):
+    def call(self) -> bool: ...
+
+    def clear(self) -> bool: ...
 
 
 class ListSource(Protocol):
@@ -87,6 +95,8 @@ class Kiosk:
         on_frame: Callable[[Screen, Any], None] | None = None,
         checks: Callable[[], tuple[tuple[str, str, str], ...]] | None = None,
         technician: Any = None,
+        print_slip: Callable[[Screen], None] | None = None,
+        staff: StaffCall | None = None,
     ) -> None:
         self.config = config
         self.link = link
@@ -102,7 +112,16 @@ class Kiosk:
         self.checks = checks
         self.technician = technician  # TechnicianKey or None
         self._technician_checked = -1e9
-        self.state = KioskState(config.languages, config.default_language, config.result_seconds)
+        self._technician_present = False
+        # print_slip(screen) prints the next steps for the screen's language and list (it raises
+        # PrinterError or OSError); it runs in a thread, since a printer out of paper may block.
+        self.print_slip = print_slip
+        self._printing: threading.Thread | None = None
+        self._printed: list[bool] = []
+        self.staff = staff  # the call-staff signal (``firmware.kiosk.staff.StaffSignal``) or None
+        self._staff_lamp = False
+        self.state = KioskState(config.languages, config.default_language, config.result_seconds,
+                                can_print=print_slip is not None, can_call_staff=staff is not None)
         self.banlist: Any = None
         self._list_checked = -1e9
         self.list_check: Any = None  # the current pass over the list's bytes (``ContentCheck``)
@@ -180,13 +199,20 @@ class Kiosk:
         if self.technician is not None and self.clock() - self._technician_checked >= TECHNICIAN_POLL_SECONDS:
             self._technician_checked = self.clock()
             present = self.technician.present()
-            if present and not self.state.service:
+            # On the key's arrival and removal only: a technician who pressed "done" with the
+            # key still in stays out, and one who came in by PIN is not sent out by a poll.
+            if present and not self._technician_present and not self.state.service:
                 log.warning("service mode: technician key inserted")
                 self.enter_service()
-            elif not present and self.state.service:
+            elif not present and self._technician_present and self.state.service_by == "key":
                 log.warning("service mode ended: technician key removed")
                 self.leave_service()
+            self._technician_present = present
+        if self._printed:
+            self.state.printed_slip(self._printed.pop(), self.clock())
+            self._printing = None
         self.state.tick(self.clock())
+        self._follow_staff_lamp()
         self.draw()
 
     def press(self, key: str) -> None:
@@ -197,6 +223,10 @@ class Kiosk:
             return  # no PIN configured: the sequence means nothing
         if key == PIN_OK:
             self._check_pin()
+        elif key == PRINT:
+            self._print()
+        elif key == CALL_STAFF:
+            self._call_staff()
         else:
             self.state.press(key, self.clock())
         self.draw()
@@ -211,6 +241,41 @@ class Kiosk:
         self.state.leave_service(self.clock())
         self.draw()
 
+    def _print(self) -> None:
+        """The next-steps slip for the screen shown: its language and list, nothing of the traveller."""
+        if self.print_slip is None or self.state.kind not in PRINT_KINDS or self.state.printed:
+            return
+        if self._printing is not None:
+            return  # one slip at a time
+        screen = Screen(self.state.kind, self.state.lang, list_date=self.state.list.list_date,
+                        valid_until=self.state.list.valid_until)
+        print_slip = self.print_slip
+
+        def run() -> None:
+            try:
+                print_slip(screen)
+                self._printed.append(True)
+            except (PrinterError, OSError) as e:
+                log.warning("slip printer: %s", e)
+                self._printed.append(False)
+
+        self._printing = threading.Thread(target=run, name="slip-printer", daemon=True)
+        self._printing.start()
+
+    def _call_staff(self) -> None:
+        if self.staff is None or self.state.staff_called:
+            return
+        ok = self.staff.call()
+        log.warning("staff call %s", "signalled" if ok else "could not be signalled")
+        self.state.staff_signalled(ok, self.clock())
+        self._staff_lamp = self._staff_lamp or ok
+
+    def _follow_staff_lamp(self) -> None:
+        """The lamp goes off when the traveller who called has gone (done, timed out, next scan)."""
+        if self._staff_lamp and not self.state.staff_called and self.staff is not None:
+            self.staff.clear()
+            self._staff_lamp = False
+
     def _check_pin(self) -> None:
         stored = self.config.service_pin
         good = bool(stored) and check_pin(self.state.pin, stored or "")
@@ -224,7 +289,7 @@ class Kiosk:
             self.state.set_checks(self.checks())
 
     def draw(self) -> None:
-        screen = self.state.screen()
+        screen = self.state.screen(self.clock())
         if screen == self._shown:
             return
         rendered = self.renderer.render(screen, self.size)
@@ -262,4 +327,6 @@ class Kiosk:
         nationality = doc.nationality
         del doc, event  # nothing of the document outlives this call
         ban_end = str(match.ban_end_year) if match.ban_end_year else None
-        self.state.scanned(match.kind, ban_end, nationality, passport, self.clock())
+        # No lookup at all (no year of birth): the kiosk could not check, and must not say "no match".
+        kind = "unchecked" if match.lookups == 0 else match.kind
+        self.state.scanned(kind, ban_end, nationality, passport, self.clock())

@@ -16,6 +16,7 @@ import getpass
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from firmware.cliutil import command_parser, run_cli
 from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
+from firmware.kiosk.printer import SlipPrinter
+from firmware.kiosk.screen import Screen
+from firmware.kiosk.staff import StaffSignal
 from firmware.kiosk.systemd import Notifier
 from firmware.kiosk.technician import TechnicianKey, hash_pin
 from firmware.scanner.link import PortSettings, ScannerLink
@@ -38,6 +42,7 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
     from kiosk_ui.input import EvdevInput, EventTranslator
     from kiosk_ui.render import Renderer
 
+    check_text_layout(config)
     display: Any
     if png_dir is not None or config.display_backend == "png":
         display = PngDisplay(png_dir or Path(config.display_output), size or config.display_size)
@@ -49,21 +54,54 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
     if config.input_devices:
         inputs = EvdevInput(config.input_devices)
         translator = EventTranslator(config.languages, display.size, inputs.touch_range())
+    printer = (config.printer_device, config.printer_baudrate) if config.printer_enabled else None
     kiosk = Kiosk(config, link, InstalledList(state_dir, config.false_alarm_limits), display,
                   Renderer(config.branding), display.size, inputs=inputs, translator=translator,
-                  checks=lambda: service_checks(state_dir, config.scanner_port, config.false_alarm_limits),
-                  technician=technician)
+                  checks=lambda: service_checks(state_dir, config.scanner_port, config.false_alarm_limits, printer),
+                  technician=technician, print_slip=slip_printer(config),
+                  staff=StaffSignal(config.ioboard_port) if config.ioboard_port else None)
     return kiosk, display
 
 
-def service_checks(state_dir: Path, port: str, false_alarm_limits: tuple[float, float]
-                   ) -> tuple[tuple[str, str, str], ...]:
+def check_text_layout(config: KioskConfig) -> None:
+    """Right-to-left languages (Dari) need Pillow's raqm layout, which loads the system's
+    FriBiDi: without it a Dari screen could not be drawn, so the kiosk does not start."""
+    from PIL import features
+
+    from kiosk_ui.i18n import RTL_LANGUAGES
+
+    rtl = [lang for lang in config.languages if lang in RTL_LANGUAGES]
+    if rtl and not features.check("raqm"):
+        raise ConfigError(config.file, "languages", f"{', '.join(rtl)} is written right to left and needs "
+                          "Pillow's raqm text layout, which is not available (install libfribidi0)")
+
+
+def slip_printer(config: KioskConfig) -> Callable[[Screen], None] | None:
+    """Prints the next-steps slip for a screen (its language and list; never the traveller)."""
+    if not config.printer_enabled:
+        return None
+    from kiosk_ui.i18n import RTL_LANGUAGES, Texts
+    from kiosk_ui.slip import render_slip
+
+    printer, texts, branding = SlipPrinter(config.printer_device, config.printer_baudrate), Texts(), config.branding
+
+    def print_slip(screen: Screen) -> None:
+        printer.print_image(render_slip(branding, texts, screen.lang, screen.list_date or "?",
+                                        screen.valid_until or "?", config.printer_dots,
+                                        rtl=screen.lang in RTL_LANGUAGES))
+
+    return print_slip
+
+
+def service_checks(state_dir: Path, port: str, false_alarm_limits: tuple[float, float],
+                   printer: tuple[str, int | None] | None = None) -> tuple[tuple[str, str, str], ...]:
     """The diagnostics for the service screen: (name, status, sentence), the list judged
-    by the kiosk's own false-alarm limits."""
+    by the kiosk's own false-alarm limits, the slip printer's check when one is configured."""
     from firmware.diag import run_all  # the diagnostics only when a technician asks
 
     return tuple((r.name, r.status, r.message) for r in run_all(state_dir=str(state_dir), scanner_port=port,
-                                                                false_alarm_limits=false_alarm_limits))
+                                                                false_alarm_limits=false_alarm_limits,
+                                                                printer=printer))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -97,6 +135,12 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     config = KioskConfig.load(args.config)
+    placeholders = config.placeholders()
+    if placeholders:
+        # A traveller must never be sent to a made-up number or a domain anyone may register.
+        key, why = placeholders[0]
+        raise ConfigError(config.file, key, f"still a placeholder: {why} ({len(placeholders)} in all; "
+                          "configure the real contacts and links: docs/next-steps.md)")
     kiosk, display = build(config, args.state, args.png)
     notifier = Notifier()
     stop: list[int] = []
