@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "update": ("firmware.update.cli", "the kiosk's signed list: status, install, usb, poll, provision"),
     "serviceport": ("firmware.serviceport.server", "kiosk side of the serial service port (receives lists)"),
     "diag": ("firmware.diag.cli", "hardware and list diagnostics (exit 0 pass, 1 warn, 2 fail)"),
+    "camera": ("firmware.camera.cli", "read the MRZ in camera images (the camera reader, one frame each)"),
     "list": ("host_tools.list_cli", "build, inspect and spot-check ban-list bundles"),
 }
 

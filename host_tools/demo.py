@@ -23,10 +23,15 @@ import tempfile
 import threading
 import time
 import tomllib
+import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
+from firmware.camera.reader import CameraLink, Links
+from firmware.camera.recognise import LineReader
 from firmware.cliutil import command_parser, run_cli
 from firmware.kiosk.config import EXAMPLE, KioskConfig
 from firmware.kiosk.lists import InstalledList
@@ -114,6 +119,39 @@ def prepare_state(work: Path, today: dt.date) -> Path:
     provision(state, root_json)
     install(state, repo)
     return state
+
+
+class _HeldPassport:
+    """The camera's view in the demo: nothing, or a passport's data page rendered as a camera
+    would see it (``host_tools.camera_pages``), a slightly different frame each time."""
+
+    name = "demo camera (rendered data pages)"
+
+    def __init__(self) -> None:
+        self._document: Any = None
+        self._rng = random.Random(7)
+        self._lock = threading.Lock()
+
+    def hold(self, lines: list[str]) -> None:
+        with self._lock:
+            self._document = types.SimpleNamespace(lines=list(lines))
+
+    def take_away(self) -> None:
+        with self._lock:
+            self._document = None
+
+    def frame(self) -> Any:
+        from host_tools.camera_pages import render_page
+
+        with self._lock:
+            document = self._document
+        if document is None:
+            return Image.new("RGB", (1280, 960), (90, 90, 95))  # an empty desk
+        image, _ = render_page(document, self._rng, tilt=self._rng.uniform(-3, 3), glare="none")
+        return image
+
+    def close(self) -> None:
+        pass
 
 
 class _Recorder:
@@ -228,9 +266,23 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         before = kiosk.frames
         scanner.plug()
         settle("idle", before)
+        # The camera reader beside the scanner (docs/camera.md): the first good read wins.
+        camera_view = _HeldPassport()
+        camera = CameraLink(lambda: camera_view, LineReader(), frames_to_agree=2, read_timeout=15,
+                            today=lambda: (today.year, today.month, today.day))
+        kiosk.link = Links(link, camera)
+        rec.caption = "Camera reader: the rendered data page of the listed passport held under the camera"
+        before = kiosk.frames
+        strong_lines = demo_passports(today)[1][2]
+        camera_view.hold(strong_lines)
+        settle("strong", before, timeout=60)
+        print(f"demo: {'Camera read of a rendered data page (2 frames agree)':<70} -> strong", flush=True)
+        camera_view.take_away()
+        press("done", "Back to the start screen", "idle")
         rec.caption = "Service mode (technician)"
         kiosk.enter_service()
         press("done", "'Leave service mode' touched", "idle")
+        camera.close()
         link.close()
         scanner.unplug()
         printed = Path(config.printer_device).stat().st_size

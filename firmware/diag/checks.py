@@ -80,6 +80,7 @@ class DiagContext:
         statvfs: Callable[[Path], os.statvfs_result] | None = None,
         false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE),
         printer: tuple[str, int | None] | None = None,
+        camera: Callable[[], Any] | None = None,
     ) -> None:
         self.root = Path(root)
         self.state_dir = Path(state_dir)
@@ -97,6 +98,8 @@ class DiagContext:
         self.statvfs: Callable[[Path], os.statvfs_result] = statvfs if statvfs is not None else os.statvfs
         self.false_alarm_limits = false_alarm_limits
         self.printer = printer  # (device, baud rate or None) when the slip printer is enabled
+        # the camera reader's frame source opener (``firmware.camera.sources``) when one is configured
+        self.camera = camera
 
     def path(self, system_path: str) -> Path:
         """`system_path` (absolute, e.g. '/sys/class/...') under the root."""
@@ -577,6 +580,59 @@ def check_ioboard(ctx: DiagContext) -> CheckResult:
     return CheckResult(name, PASS, text + ".", details)
 
 
+# -- camera reader ------------------------------------------------------------------
+
+# A frame's mean brightness (0-255) and sharpness (the variance of its Laplacian) outside
+# these bounds reads badly: light the passport evenly, focus the lens.
+CAMERA_BRIGHTNESS = (60.0, 210.0)
+CAMERA_MIN_SHARPNESS = 50.0
+
+
+def check_camera(ctx: DiagContext) -> CheckResult:
+    """The camera gives a frame, bright and sharp enough; the character model loads and runs.
+    The frame is measured in memory and dropped: nothing of it is written or shown."""
+    import numpy as np
+
+    from firmware.camera.recognise import LineReader
+    from firmware.camera.runtime import runtime_name, runtime_version
+    from firmware.camera.sources import CameraError
+
+    assert ctx.camera is not None  # run_all runs this check only with a camera configured
+    details: dict[str, Any] = {}
+    try:
+        LineReader()
+    except (OSError, ValueError, RuntimeError) as e:
+        return CheckResult("camera", FAIL, f"The camera reader's model does not load: {e}.", details)
+    details["runtime"] = f"{runtime_name()} {runtime_version()}"
+    try:
+        source = ctx.camera()
+    except CameraError as e:
+        return CheckResult("camera", FAIL, f"Camera {e.source}: {e.reason}.", details)
+    try:
+        image = source.frame()
+    except CameraError as e:
+        return CheckResult("camera", FAIL, f"Camera {e.source}: {e.reason}.", details)
+    finally:
+        source.close()
+    if image is None:
+        return CheckResult("camera", FAIL, f"Camera {source.name} gives no frames: check the cable and the "
+                           "camera's enable setting.", details)
+    gray = np.asarray(image.convert("L"), dtype=np.float32)
+    del image
+    lap = gray[1:-1, 1:-1] * 4 - gray[:-2, 1:-1] - gray[2:, 1:-1] - gray[1:-1, :-2] - gray[1:-1, 2:]
+    brightness, sharpness = float(gray.mean()), float(lap.var())
+    details.update({"source": source.name, "width": gray.shape[1], "height": gray.shape[0],
+                    "brightness": round(brightness, 1), "sharpness": round(sharpness, 1)})
+    figures = (f"{source.name}: a {gray.shape[1]}x{gray.shape[0]} frame, brightness {brightness:.0f}/255, "
+               f"sharpness {sharpness:.0f}; model on {details['runtime']}")
+    if not CAMERA_BRIGHTNESS[0] <= brightness <= CAMERA_BRIGHTNESS[1]:
+        return CheckResult("camera", WARN, f"{figures}: too {'dark' if brightness < 100 else 'bright'}; "
+                           "light the passport evenly.", details)
+    if sharpness < CAMERA_MIN_SHARPNESS:
+        return CheckResult("camera", WARN, f"{figures}: blurred; focus the lens on the passport's place.", details)
+    return CheckResult("camera", PASS, figures + ".", details)
+
+
 # -- slip printer -------------------------------------------------------------------
 
 def check_printer(ctx: DiagContext) -> CheckResult:
@@ -611,7 +667,8 @@ def run_all(
     """
     ctx = context if context is not None else DiagContext(root=root, state_dir=state_dir,
                                                           scanner_port=scanner_port, **options)
-    checks = CHECKS + ([check_printer] if ctx.printer is not None else [])
+    checks = CHECKS + ([check_camera] if ctx.camera is not None else []) \
+        + ([check_printer] if ctx.printer is not None else [])
     results = []
     for check in checks:
         try:

@@ -86,8 +86,14 @@ def _context(args: argparse.Namespace) -> DiagContext:
     printer = None
     if config is not None and config.printer_enabled:
         printer = (config.printer_device, config.printer_baudrate)
+    camera = None
+    if config is not None and config.camera_source is not None:
+        from firmware.camera.sources import opener
+
+        camera = opener(config.camera_source, config.camera_files, config.camera_size)
     return DiagContext(root=args.root, state_dir=args.state, scanner_port=args.scanner, fb=args.fb,
-                       ioboard_port=args.ioboard, false_alarm_limits=limits, printer=printer)
+                       ioboard_port=args.ioboard, false_alarm_limits=limits, printer=printer,
+                       camera=camera)
 
 
 def _diag(args: argparse.Namespace) -> int:

@@ -92,6 +92,15 @@ max_false_possible = 1e-6
 [scanner]
 port = "/dev/safar-scanner"            # or /dev/serial/by-id/usb-...
 settings = "9600,8N1"                  # 9600,7E1 for readers set to 7 data bits
+# enabled = false                      # a kiosk that reads with its camera only
+
+# The camera reader (docs/camera.md): a Pi camera over the passport's data page, besides
+# or instead of the scanner; the first good read wins.
+# [camera]
+# source = "picamera2"                 # or "files" (replayed images: files = ["/path/a.jpg", ...])
+# frames_to_agree = 2                  # frames in a row that must read the same zone (2 to 10)
+# read_timeout_seconds = 10            # a zone in view this long without a read: "could not read"
+# size = [1280, 960]
 
 [display]
 backend = "framebuffer"                # or "png" (previews)
@@ -117,6 +126,7 @@ devices = []                           # evdev devices: touch panel, keypad (/de
 """.replace("@SCREENS@", str(StateLayout().screens))
 
 MAX_ENTRIES = 3  # contacts, links: more would not fit a result screen
+CAMERA_SOURCES = ("picamera2", "files")
 MAX_NAME = 60  # operator and contact names, characters
 MAX_LABEL = 50  # link labels
 MAX_PHONE = 24
@@ -264,6 +274,10 @@ class KioskConfig:
         self._read_service_access(r, d)
         self._read_matching(r, r.section(d, "matching"))
         self._read_scanner(r, r.section(d, "scanner"))
+        self._read_camera(r, d)
+        if not self.scanner_enabled and self.camera_source is None:
+            raise r.error("scanner.enabled", "the scanner is off and no [camera] is configured: "
+                          "the kiosk would have nothing to read passports with")
         self._read_display(r, r.section(d, "display"))
         inputs = r.section(d, "input")
         devices = r.take(inputs, "devices", list, [], "input.")
@@ -337,7 +351,41 @@ class KioskConfig:
         r.done(matching, "matching.")
         self.false_alarm_limits: tuple[float, float] = (limits[0], limits[1])
 
+    def _read_camera(self, r: _Reader, d: dict[str, Any]) -> None:
+        self.camera_source: str | None = None
+        self.camera_files: list[str] = []
+        self.camera_frames_to_agree = 2
+        self.camera_read_timeout = 10
+        self.camera_size: tuple[int, int] = (1280, 960)
+        if "camera" not in d:
+            return
+        camera = r.section(d, "camera")
+        source = r.take(camera, "source", str, "picamera2", "camera.")
+        if source not in CAMERA_SOURCES:
+            raise r.error("camera.source", f"must be one of {', '.join(CAMERA_SOURCES)}, got {source!r}")
+        self.camera_source = source
+        files = r.take(camera, "files", list, [], "camera.")
+        if not all(isinstance(f, str) and f.startswith("/") for f in files):
+            raise r.error("camera.files", "must be a list of absolute paths of images or folders")
+        if source == "files" and not files:
+            raise r.error("camera.files", "source = \"files\" needs the images to replay")
+        self.camera_files = files
+        self.camera_frames_to_agree = r.take(camera, "frames_to_agree", int, 2, "camera.")
+        if not 2 <= self.camera_frames_to_agree <= 10:
+            raise r.error("camera.frames_to_agree", "must be between 2 and 10: one frame alone could misread a "
+                          f"name, which no check digit covers; got {self.camera_frames_to_agree}")
+        self.camera_read_timeout = r.take(camera, "read_timeout_seconds", int, 10, "camera.")
+        if not 3 <= self.camera_read_timeout <= 60:
+            raise r.error("camera.read_timeout_seconds", f"must be between 3 and 60, got {self.camera_read_timeout}")
+        size = r.take(camera, "size", list, [1280, 960], "camera.")
+        if len(size) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and 320 <= v <= 4608
+                                     for v in size):
+            raise r.error("camera.size", f"must be [width, height], 320 to 4608 pixels, got {size!r}")
+        self.camera_size = (size[0], size[1])
+        r.done(camera, "camera.")
+
     def _read_scanner(self, r: _Reader, scanner: dict[str, Any]) -> None:
+        self.scanner_enabled: bool = r.take(scanner, "enabled", bool, True, "scanner.")
         self.scanner_port: str = r.take(scanner, "port", str, "/dev/safar-scanner", "scanner.")
         self.scanner_settings: str = r.take(scanner, "settings", str, "9600,8N1", "scanner.")
         try:

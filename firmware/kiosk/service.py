@@ -12,6 +12,7 @@ itself never sees the config.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import logging
 import signal
@@ -48,7 +49,7 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
         display = PngDisplay(png_dir or Path(config.display_output), size or config.display_size)
     else:
         display = FramebufferDisplay(config.display_device)
-    link = ScannerLink(config.scanner_port, PortSettings.parse(config.scanner_settings))
+    link, camera = readers(config)
     technician = TechnicianKey(config.service_key_sha256) if config.service_key_sha256 else None
     inputs = translator = None
     if config.input_devices:
@@ -57,10 +58,32 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
     printer = (config.printer_device, config.printer_baudrate) if config.printer_enabled else None
     kiosk = Kiosk(config, link, InstalledList(state_dir, config.false_alarm_limits), display,
                   Renderer(config.branding), display.size, inputs=inputs, translator=translator,
-                  checks=lambda: service_checks(state_dir, config.scanner_port, config.false_alarm_limits, printer),
+                  checks=lambda: service_checks(state_dir, config.scanner_port, config.false_alarm_limits, printer)
+                  + ((camera.health(),) if camera is not None else ()),
                   technician=technician, print_slip=slip_printer(config),
                   staff=StaffSignal(config.ioboard_port) if config.ioboard_port else None)
     return kiosk, display
+
+
+def readers(config: KioskConfig) -> tuple[Any, Any]:
+    """The loop's link: the scanner, the camera, or both (the first good read wins); and the
+    camera link (for the service screen), or None."""
+    scanner = ScannerLink(config.scanner_port, PortSettings.parse(config.scanner_settings)) \
+        if config.scanner_enabled else None
+    if config.camera_source is None:
+        return scanner, None
+    from firmware.camera.reader import CameraLink, Links
+    from firmware.camera.recognise import LineReader
+    from firmware.camera.sources import opener
+
+    def today() -> tuple[int, int, int]:
+        d = dt.date.today()
+        return (d.year, d.month, d.day)
+
+    camera = CameraLink(opener(config.camera_source, config.camera_files, config.camera_size), LineReader(),
+                        frames_to_agree=config.camera_frames_to_agree, read_timeout=config.camera_read_timeout,
+                        today=today)
+    return (Links(scanner, camera) if scanner is not None else camera), camera
 
 
 def check_text_layout(config: KioskConfig) -> None:

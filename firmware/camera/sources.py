@@ -1,0 +1,113 @@
+"""Where camera frames come from: one small interface, ``frame() -> PIL image or None``.
+
+``Picamera2Source`` is the Pi camera (``picamera2`` comes with Raspberry Pi OS's
+``python3-picamera2`` package, not from PyPI: the kiosk's virtualenv is made with
+``--system-site-packages`` on a Pi, and the module is imported only when this source
+opens). ``FileSource`` replays image files: tests, the demo, a technician's captures.
+
+Privacy: a frame lives in memory only, for the one read it serves; no source writes
+frames anywhere, and nothing here logs what a frame shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+
+class CameraError(Exception):
+    """The camera cannot give frames: ``source`` names it, the message says what to check."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source, self.reason = source, reason
+
+
+class FrameSource(Protocol):
+    name: str
+
+    def frame(self) -> Any:
+        """The next frame (a PIL image), or None when there is none right now."""
+
+    def close(self) -> None: ...
+
+
+class FileSource:
+    """Frames from image files: one image, a folder of them (in name order), or a list;
+    ``loop`` starts again after the last (a passport held still in front of the camera)."""
+
+    def __init__(self, paths: str | Path | Sequence[str | Path], loop: bool = False) -> None:
+        given = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+        files: list[Path] = []
+        for path in given:
+            if path.is_dir():
+                files += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            elif path.is_file():
+                files.append(path)
+            else:
+                raise CameraError(str(path), "no such image file or folder")
+        if not files:
+            raise CameraError(", ".join(str(p) for p in given), "no images (.png, .jpg, ...) there")
+        self.files = files
+        self.loop = loop
+        self.name = f"files ({len(files)} image{'s' if len(files) != 1 else ''})"
+        self._next = 0
+
+    def frame(self) -> Any:
+        from PIL import Image, UnidentifiedImageError
+
+        if self._next >= len(self.files):
+            if not self.loop:
+                return None
+            self._next = 0
+        path = self.files[self._next]
+        self._next += 1
+        try:
+            with Image.open(path) as image:
+                return image.convert("RGB")
+        except (OSError, UnidentifiedImageError) as e:
+            raise CameraError(str(path), f"not a readable image: {e}") from None
+
+    def close(self) -> None:
+        pass
+
+
+class Picamera2Source:
+    """The Raspberry Pi camera, through Raspberry Pi OS's ``picamera2``."""
+
+    def __init__(self, size: tuple[int, int] = (1280, 960)) -> None:
+        try:
+            from picamera2 import Picamera2  # type: ignore[import-not-found]
+        except ImportError:
+            raise CameraError("picamera2", "the picamera2 module is missing: on Raspberry Pi OS install "
+                              "python3-picamera2 and make the kiosk's virtualenv with --system-site-packages "
+                              "(docs/camera.md)") from None
+        try:
+            self._camera = Picamera2()
+            self._camera.configure(self._camera.create_still_configuration(main={"size": size, "format": "RGB888"}))
+            self._camera.start()
+        except Exception as e:  # libcamera raises its own kinds: no camera, busy, cable
+            raise CameraError("picamera2", f"the camera did not start ({e}): check the ribbon cable and "
+                              "that no other program holds the camera") from None
+        self.name = f"picamera2 {size[0]}x{size[1]}"
+
+    def frame(self) -> Any:
+        try:
+            return self._camera.capture_image("main").convert("RGB")
+        except Exception as e:
+            raise CameraError("picamera2", f"no frame ({e})") from None
+
+    def close(self) -> None:
+        self._camera.close()
+
+
+def opener(source: str, files: Sequence[str], size: tuple[int, int]) -> Callable[[], FrameSource]:
+    """What opens the configured source (``[camera]`` in the kiosk config), when called."""
+    if source == "picamera2":
+        return lambda: Picamera2Source(size)
+    if source == "files":
+        return lambda: FileSource(files, loop=True)
+    raise ValueError(f"unknown camera source {source!r}")
