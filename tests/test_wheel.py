@@ -1,7 +1,8 @@
 """The wheel is the product: built from what a fresh clone holds, installed into a fresh
 virtualenv, it must run ``safar demo`` far from the checkout.
 
-Everything a screen needs at run time (the fonts, the compiled ``.mo`` catalogues) is
+Everything a screen or the camera reader needs at run time (the fonts, the compiled ``.mo``
+catalogues, the character model; the demo renders a data page in OCR-B) is
 package data, so a wheel that drops it builds fine and fails only on a kiosk.
 """
 
@@ -19,8 +20,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("firmware", "kiosk_ui", "host_tools")
-# what the screens load from the installed package at run time
-RUNTIME_DATA = ("kiosk_ui/fonts/*.ttf", "kiosk_ui/locale/*/LC_MESSAGES/*.mo")
+# what the screens and the camera reader load from the installed package at run time
+RUNTIME_DATA = ("kiosk_ui/fonts/*.ttf", "kiosk_ui/locale/*/LC_MESSAGES/*.mo", "firmware/camera/model/*.tflite",
+                "host_tools/ocr/fonts/*.otf")
 DEMO_SCREENS = {"idle", "reading", "no_record", "strong", "possible", "read_failed", "out_of_service"}
 # never in a clone: what a checkout accumulates by building, installing and testing
 UNCLONED = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__",
