@@ -99,7 +99,9 @@ def main(argv: list[str]) -> int:
     print(f"per frame (1280x960, one thread): localisation p50 {_percentile(locate_ms, 0.5):.0f} ms, recognition "
           f"p50 {_percentile(read_ms, 0.5):.0f} ms; in all p50 {_percentile(frame_ms, 0.5):.0f} ms, "
           f"p90 {_percentile(frame_ms, 0.9):.0f} ms")
-    if tesseract is None:
+    if a.no_tesseract:
+        print("tesseract: skipped (--no-tesseract)")
+    elif tesseract is None:
         print("tesseract: not installed (Debian's tesseract-ocr and pytesseract): no anchor figures")
     else:
         print(f"tesseract on the same located lines (all formats): frames right {tess['right']}, accepted with "
