@@ -350,9 +350,6 @@ class Renderer:
             return t("Staff called: please wait") if s.staff_called else t("Call staff")
         return {LARGE_TEXT: t("Normal text") if s.large else t("Large text"), MORE_TIME: t("More time")}[key]
 
-    def _chooser_order(self, s: Screen) -> tuple[str, ...]:
-        return self.branding.languages
-
     # -- drawing -------------------------------------------------------------------
 
     def render(self, s: Screen, size: tuple[int, int]) -> Rendered:
@@ -557,7 +554,7 @@ class Renderer:
     def _language_grid(self, c: _Canvas, s: Screen, box: tuple[int, int, int, int], floor: int) -> list[Button]:
         """The language chooser: one large button per language, each named in its own language."""
         x0, y0, x1, y1 = box
-        langs = self._chooser_order(s)
+        langs = self.branding.languages
         cols = 2 if len(langs) > 2 else 1
         rows = math.ceil(len(langs) / cols)
         pad = max(6, (x1 - x0) // 60)

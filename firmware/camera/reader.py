@@ -18,6 +18,7 @@ content; nothing here logs or writes what a frame shows.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import queue
@@ -283,8 +284,6 @@ class Links:
         return out
 
     def _first_read(self, link: int, event: DocumentRead) -> Event | None:
-        import hashlib
-
         d = event.document
         who = hashlib.sha256(repr((d.document_number, d.nationality, str(d.birth_date), d.surname,
                                    d.given_names)).encode()).hexdigest()

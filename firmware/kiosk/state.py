@@ -327,10 +327,11 @@ class KioskState:
         self.kind, self.since, self.page = "choose_language", now, 0
 
     def _back_from_choice(self, now: float) -> None:
-        self.kind, self.page = self._after_choice or "idle", 0
-        self._after_choice = None
-        if self.kind in TIMED_KINDS:
-            self.since, self.until = now, now + self.result_seconds
+        kind, self._after_choice = self._after_choice or "idle", None
+        if kind in TIMED_KINDS:
+            self._timed(kind, now)  # the full time, in the language just chosen
+        else:
+            self._go(kind, now)
 
     def _to_start(self, now: float, settle: bool = True) -> None:
         """The traveller is done (or gone): nothing of them remains, the next one starts afresh."""
