@@ -34,6 +34,7 @@ from firmware.camera.reader import CameraLink, Links
 from firmware.camera.recognise import LineReader
 from firmware.cliutil import command_parser, run_cli
 from firmware.kiosk.config import EXAMPLE, KioskConfig
+from firmware.kiosk.health import KioskHealth
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
 from firmware.kiosk.printer import SlipPrinter
@@ -200,10 +201,11 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
             rec.slips.append(path)
             printer.print_image(image)
 
+        health = KioskHealth(out / "safar.prom", state, write_every=1.0)  # what a fleet's monitoring reads
         kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), display,
                       Renderer(config.branding), size, on_frame=on_frame, today=lambda: today,
                       checks=lambda: service_checks(state, scanner.name, config.false_alarm_limits),
-                      print_slip=print_slip)
+                      print_slip=print_slip, health=health)
 
         def settle(kind: str, frames: int, timeout: float = 8.0, until: Any = None) -> None:
             """Steps until a frame after the ``frames``-th shows ``kind`` (and ``until()`` holds)."""
@@ -283,10 +285,13 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         kiosk.enter_service()
         press("done", "'Leave service mode' touched", "idle")
         camera.close()
+        health.close()
         link.close()
         scanner.unplug()
         printed = Path(config.printer_device).stat().st_size
     print(f"demo: {len(rec.slips)} slip(s) printed ({printed} bytes of ESC/POS), previews in {out}", flush=True)
+    print(f"demo: fleet health (node_exporter textfile, {health.scans} scans counted, nothing about anyone) "
+          f"in {out / 'safar.prom'}", flush=True)
     write_index(out, rec.shots, size, rec.slips)
     return rec.shots
 

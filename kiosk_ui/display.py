@@ -36,6 +36,10 @@ class PngDisplay:
         self.frames.append(path)
         return path
 
+    def blank(self) -> Path:
+        """The screen dark (nobody in front): a black frame."""
+        return self.show(Image.new("RGB", self.size), "blank")
+
     def close(self) -> None:
         pass
 
@@ -111,6 +115,11 @@ class FramebufferDisplay:
     def show(self, image: Image.Image, name: str = "frame") -> None:
         data = self.format.encode(image)
         self._map[: len(data)] = data
+
+    def blank(self) -> None:
+        """The screen dark (nobody in front): every pixel black. The backlight stays on; the
+        panel is spared the static image, which is what wears it."""
+        self._map[:] = bytes(len(self._map))
 
     def close(self) -> None:
         self._map.close()

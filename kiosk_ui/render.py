@@ -17,6 +17,7 @@ with an "information" or "check before you buy" pictogram, never a tick or a sto
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Any
@@ -147,32 +148,43 @@ class _Fonts:
         return self._cache[key]
 
 
-LENGTH_CACHE_ENTRIES = 8192  # about 1.5 MB at most; one screen measures a few hundred strings
-_LENGTHS: dict[tuple[str, int, str, bool], float] = {}
+# Measured widths kept for the next frames, the least recently used dropped first. The working
+# set is what every layout measures at the kiosk's one size: 9,147 entries for the example
+# config's 4 languages at 800x480 (2.5 MB at about 270 bytes an entry), 18,238 for all 5
+# languages at 1080x1920, the most at the tested sizes (benchmarks/README.md, "kiosk").
+# A traveller's values and the countdown's seconds are never kept (``_Canvas.remembers``,
+# ``_fit_label``), so scans add nothing once each layout has been drawn.
+LENGTH_CACHE_ENTRIES = 20_000
 
 
-def text_length(font: ImageFont.FreeTypeFont, text: str, rtl: bool = False) -> float:
-    """``font.getlength``, remembered: a layout measures the same words many times over."""
-    key = (str(font.path), int(font.size), text, rtl)
-    length = _LENGTHS.get(key)
-    if length is None:
-        if len(_LENGTHS) >= LENGTH_CACHE_ENTRIES:
-            _LENGTHS.clear()  # dates and countdowns make new strings: bounded, so memory stays flat
-        length = _LENGTHS[key] = font.getlength(text, direction="rtl" if rtl else None)
-    return length
+@functools.lru_cache(maxsize=LENGTH_CACHE_ENTRIES)
+def _remembered_length(font: ImageFont.FreeTypeFont, text: str, rtl: bool) -> float:
+    return _measure(font, text, rtl)
 
 
-def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, rtl: bool = False) -> list[str] | None:
-    """Greedy word wrap; None when a single word is wider than ``width``."""
+def _measure(font: ImageFont.FreeTypeFont, text: str, rtl: bool) -> float:
+    return float(font.getlength(text, direction="rtl" if rtl else None))
+
+
+def text_length(font: ImageFont.FreeTypeFont, text: str, rtl: bool = False, remember: bool = True) -> float:
+    """``font.getlength``, remembered unless ``remember`` is false: a layout measures the
+    same words many times over."""
+    return _remembered_length(font, text, rtl) if remember else _measure(font, text, rtl)
+
+
+def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, rtl: bool = False,
+         remember: bool = True) -> list[str] | None:
+    """Greedy word wrap; None when a single word is wider than ``width``. ``remember``: keep
+    the measurements (``text_length``)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
         for word in paragraph.split(" "):
             candidate = word if not line else line + " " + word
-            if text_length(font, candidate, rtl) <= width:
+            if text_length(font, candidate, rtl, remember) <= width:
                 line = candidate
                 continue
-            if text_length(font, word, rtl) > width:
+            if text_length(font, word, rtl, remember) > width:
                 return None
             lines.append(line)
             line = word
@@ -183,10 +195,17 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, rtl: bool = False)
 class _Canvas:
     """An ImageDraw that records every text it draws, and draws right-to-left text right-aligned."""
 
-    def __init__(self, image: Image.Image, rtl: bool) -> None:
+    def __init__(self, image: Image.Image, rtl: bool, personal: tuple[str, ...] = ()) -> None:
         self.d = ImageDraw.Draw(image)
         self.rtl = rtl
+        self.personal = personal
         self.texts: list[tuple[str, int, str]] = []
+
+    def remembers(self, text: str) -> bool:
+        """Whether measurements of ``text`` may outlive the frame: not when it carries one of
+        the ``personal`` values (the traveller's passport date, the matched record's end),
+        which live only as long as their screen (``firmware.kiosk.screen``)."""
+        return not any(value in text for value in self.personal)
 
     def text(self, role: str, xy: tuple[float, float], text: str, font: ImageFont.FreeTypeFont,
              fill: tuple[int, int, int], anchor: str | None = None, right: float | None = None) -> None:
@@ -290,6 +309,8 @@ class Renderer:
                     b.append(("lead", t("The installed list cannot be used on this kiosk.")))
                 elif reason == "scanner_missing":
                     b.append(("lead", t("The passport scanner is not connected.")))
+                elif reason == "enclosure_open":
+                    b.append(("lead", t("The kiosk's service door is open.")))
             b.append(("body", t("Please use another kiosk or ask at the desk.")))
         elif s.kind == "pin_entry":
             title = t("Service mode")
@@ -364,7 +385,8 @@ class Renderer:
         w, h = size
         portrait = h > w
         img = Image.new("RGB", size, WHITE)
-        c = _Canvas(img, s.lang in RTL_LANGUAGES)
+        personal = tuple(iso_to_local(v) for v in (s.passport[1] if s.passport else None, s.ban_end) if v)
+        c = _Canvas(img, s.lang in RTL_LANGUAGES, personal)
         u = min(w, h) / BASE_SHORT_SIDE
         body_floor = max(BODY_FLOOR, round(BODY_FLOOR * u * factor))
         second_floor = max(SECONDARY_FLOOR, round(SECONDARY_FLOOR * u * factor))
@@ -482,14 +504,18 @@ class Renderer:
         pad = max(4, margin // 2)
         min_h = max(round(min(c.d.im.size) * 0.09), round(2 * floor * 1.2 + 2 * pad))
         fonts = [self.fonts.get(size, bold=True) for size in range(round(floor * 1.4), floor - 1, -1)]
+
+        def counting(key: str) -> bool:
+            return key == DONE and s.seconds_left is not None and s.kind not in ("service", "pin_entry")
+
         for rows in (1, 2, 3):
             per_row = math.ceil(len(items) / rows)
             bw = (x1 - x0 - pad * (per_row + 1)) // per_row
-            labels = [self._fit_label(self.button_label(s, k), fonts, bw - 2 * pad) for k in items]
+            labels = [self._fit_label(self.button_label(s, k), fonts, bw - 2 * pad, counting(k)) for k in items]
             if all(f is not None for f in labels):
                 # One size for the whole row: the smallest any label needs.
                 font = min((f[0] for f in labels if f is not None), key=lambda f: f.size)
-                fitted = [self._fit_label(self.button_label(s, k), [font], bw - 2 * pad) for k in items]
+                fitted = [self._fit_label(self.button_label(s, k), [font], bw - 2 * pad, counting(k)) for k in items]
                 break
         else:
             raise LayoutOverflow(f"{s.kind}/{s.lang}: the buttons do not fit {x1 - x0} px")
@@ -530,12 +556,15 @@ class Renderer:
         return buttons, top
 
     @staticmethod
-    def _fit_label(label: str, fonts: list[ImageFont.FreeTypeFont], width: int
+    def _fit_label(label: str, fonts: list[ImageFont.FreeTypeFont], width: int, countdown: bool = False
                    ) -> tuple[ImageFont.FreeTypeFont, list[str]] | None:
+        """The largest of ``fonts`` that fits ``label`` in two lines. ``countdown``: its last line
+        is the seconds left, a new text each second, so its widths are not remembered."""
         for font in fonts:
             lines: list[str] = []
-            for part in label.split("\n"):
-                wrapped = wrap(part, font, width)
+            parts = label.split("\n")
+            for i, part in enumerate(parts):
+                wrapped = wrap(part, font, width, remember=not (countdown and i == len(parts) - 1))
                 if wrapped is None:
                     lines = []
                     break
@@ -632,7 +661,7 @@ class Renderer:
                 font = self.fonts.get(fs, bold=style in ("lead", "contact"))
                 inset = int(fs * 1.6) if style == "note" else 0
                 lines = wrap(text, font, width - inset - (int(fs * 0.6) if style == "note" else 0),
-                             c.rtl and style not in LTR_ROLES)
+                             c.rtl and style not in LTR_ROLES, c.remembers(text))
                 if lines is None:
                     return None
                 lh = int(fs * 1.22)

@@ -981,31 +981,6 @@ def test_a_broken_printer_says_so_and_the_kiosk_goes_on(tmp_path: Path) -> None:
     assert kiosk.state.kind == "strong"
 
 
-def test_call_staff_lights_the_board_s_lamp_and_it_goes_off_when_the_traveller_leaves(tmp_path: Path) -> None:
-    from firmware.kiosk.staff import LAMP, StaffSignal
-    from tests.fake_board import FakeBoard
-
-    board = FakeBoard().start()
-    try:
-        kiosk, link, shown = _loop(tmp_path, [], staff=StaffSignal(board.path, timeout=2))
-        link.scan(misread(random_document(random.Random(15), today=(2026, 11, 23))))
-        kiosk.step(0)
-        assert kiosk.state.kind == "read_failed" and "call_staff" in shown[-1].actions
-        kiosk.press("call_staff")
-        assert shown[-1].staff_called and board.state.leds[LAMP] == "blink"
-        kiosk.press("done")
-        kiosk.step(0)
-        assert not shown[-1].staff_called and board.state.leds[LAMP] == "off"
-    finally:
-        board.stop()
-    # the board gone: the traveller is not told that staff were called
-    kiosk, link, shown = _loop(tmp_path / "gone", [], staff=StaffSignal(str(tmp_path / "no-board"), timeout=0.5))
-    link.scan(misread(random_document(random.Random(16), today=(2026, 11, 23))))
-    kiosk.step(0)
-    kiosk.press("call_staff")
-    assert kiosk.state.kind == "read_failed" and not shown[-1].staff_called
-
-
 def test_a_pin_opened_service_mode_outlives_the_stick_poll_and_a_key_one_ends_once(tmp_path: Path) -> None:
     from firmware.kiosk.loop import TECHNICIAN_POLL_SECONDS
 

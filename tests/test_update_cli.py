@@ -156,3 +156,18 @@ def test_kiosk_update_cli(tmp_path: Path) -> None:
     assert code == 2 and "no-such.toml" in err  # a settings file that cannot be read is a usage error
     code, _, err = run(update_cli, "usb", "--state", state, "--root", tmp_path / "nothing")
     assert code == 1 and "no SAFAR-LISTS" in err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can make a directory another user owns")
+def test_root_is_refused_in_the_kiosk_user_s_state_directory(tmp_path: Path) -> None:
+    """Root would leave files there the kiosk's user cannot read (trust/ is 0750): out of service."""
+    from firmware.update import cli as update_cli
+
+    (tmp_path / "root.json").write_bytes(make_world(tmp_path / "w").root)
+    state = tmp_path / "state"
+    state.mkdir()
+    os.chown(state, 65534, 65534)  # nobody: the kiosk's user stands in
+    code, _, err = run(update_cli, "provision", tmp_path / "root.json", "--state", state)
+    assert code == 1 and f"{state} belongs to" in err and "sudo -u" in err
+    assert list(state.iterdir()) == []  # nothing written
+    assert run(update_cli, "status", "--state", state)[0] == 1  # reading is fine: no usable list

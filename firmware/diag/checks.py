@@ -27,6 +27,8 @@ SEVERITY = {PASS: 0, WARN: 1, FAIL: 2}
 
 SCANNER_LINK = "/dev/safar-scanner"   # made by hw/udev/99-safar.rules
 IOBOARD_LINK = "/dev/safar-ioboard"   # made by hw/udev/99-safar.rules
+KIOSK_METRICS = "/run/safar-metrics/safar.prom"  # the running kiosk's health (firmware/kiosk/health.py)
+KIOSK_METRICS_FRESH_SECONDS = 120  # it is rewritten every 15 s while the kiosk runs
 LIST_CYCLE_DAYS = 183                 # the official list comes every six months
 STORAGE_FAIL_BYTES = 50 * 1024 * 1024    # below this a new list cannot be installed beside the old one
 STORAGE_WARN_BYTES = 200 * 1024 * 1024
@@ -81,6 +83,7 @@ class DiagContext:
         false_alarm_limits: tuple[float, float] = (DEFAULT_STRONG, DEFAULT_POSSIBLE),
         printer: tuple[str, int | None] | None = None,
         camera: Callable[[], Any] | None = None,
+        kiosk_metrics: str = KIOSK_METRICS,
     ) -> None:
         self.root = Path(root)
         self.state_dir = Path(state_dir)
@@ -100,6 +103,7 @@ class DiagContext:
         self.printer = printer  # (device, baud rate or None) when the slip printer is enabled
         # the camera reader's frame source opener (``firmware.camera.sources``) when one is configured
         self.camera = camera
+        self.kiosk_metrics = kiosk_metrics  # what the running kiosk says of its devices
 
     def path(self, system_path: str) -> Path:
         """`system_path` (absolute, e.g. '/sys/class/...') under the root."""
@@ -539,6 +543,31 @@ def check_watchdog(ctx: DiagContext) -> CheckResult:
 
 # -- I/O board --------------------------------------------------------------------
 
+def _board_as_the_kiosk_sees_it(ctx: DiagContext) -> dict[str, Any] | None:
+    """The board's condition from the running kiosk's health textfile, when it is fresh: the
+    kiosk holds the port, so this is the one view of the board diagnostics can have."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    try:
+        text = ctx.path(ctx.kiosk_metrics).read_text(encoding="utf-8")
+        seen: dict[str, Any] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "safar_device_up" and sample.labels.get("device") == "ioboard":
+                    seen["up"] = bool(sample.value)
+                elif sample.name == "safar_enclosure_open":
+                    seen["enclosure_open"] = bool(sample.value)
+                elif sample.name == "safar_metrics_written_timestamp_seconds":
+                    seen["written"] = sample.value
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    age = ctx.now().timestamp() - seen.get("written", 0.0)
+    if "up" not in seen or not 0 <= age <= KIOSK_METRICS_FRESH_SECONDS:
+        return None
+    seen["age_seconds"] = round(age, 1)
+    return seen
+
+
 def check_ioboard(ctx: DiagContext) -> CheckResult:
     """The I/O board answers PING and STATUS; an open enclosure (tamper) fails."""
     from firmware.ioboard.driver import IOBoard, IOBoardError, PortBusy
@@ -561,6 +590,18 @@ def check_ioboard(ctx: DiagContext) -> CheckResult:
             details["link_errors"] = board.error_counts
     except PortBusy as e:
         details["error"] = str(e)
+        seen = _board_as_the_kiosk_sees_it(ctx)
+        if seen is not None:
+            details["kiosk_view"] = seen
+            if not seen["up"]:
+                return CheckResult(name, FAIL, f"The running kiosk reports that the I/O board on {port} does not "
+                                   "answer (no lamps, tamper switch or Pi watchdog; travellers are still served): "
+                                   "check its USB cable.", details)
+            if seen.get("enclosure_open"):
+                return CheckResult(name, FAIL, "The enclosure is open (tamper switch), as the running kiosk "
+                                   f"reports; its I/O board on {port} answers.", details)
+            return CheckResult(name, PASS, f"The running kiosk holds the I/O board on {port} and reports that it "
+                               "answers.", details)
         return CheckResult(name, WARN, f"The I/O board port {port} is held by the running kiosk, so diagnostics "
                            "cannot query the board; see the service screen or stop the kiosk first.", details)
     except (IOBoardError, OSError) as e:  # serial.SerialException is an OSError

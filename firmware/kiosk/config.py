@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+from firmware.kiosk.board import parse_quiet_hours
 from firmware.kiosk.screen import SUPPORTED_SIZES, Branding, Contact, Link, supported_size
 from firmware.kiosk.technician import parse_pin_hash
 from firmware.scanner.link import PortSettings
@@ -120,12 +121,28 @@ devices = []                           # evdev devices: touch panel, keypad (/de
 # baudrate = 19200                     # only for a serial printer
 # paper_width_mm = 80                  # 58 or 80
 
-# The Safar I/O board (docs/next-steps.md): today it lights the call-staff signal.
+# The Safar I/O board (hw/ioboard.md): panel lamps, the answer cue, the presence sensor
+# (the screen goes dark when nobody is in front), the service-door switch (open: out of
+# service, and an audit entry), the call-staff lamp and a watchdog that resets a hung Pi.
+# Without it the kiosk works the same, with none of these.
 # [ioboard]
-# port = "/dev/serial/by-id/usb-safar-ioboard"
+# port = "/dev/safar-ioboard"
+# watchdog_seconds = 120               # 0 (off) or 60 to 3600
+# cue_ms = 80                          # the short beep when an answer appears (the same for every answer); 0: none
+# quiet_hours = "22:00-07:00"          # no cue then (local time); "" for none
+# blank_after_minutes = 5              # start screen dark after this long with nobody in front; 0: never
+
+# Health for the fleet's monitoring (docs/fleet.md): a Prometheus node_exporter textfile
+# with the list, the devices and a count of scans, nothing about any traveller.
+[metrics]
+enabled = true
+textfile = "/run/safar-metrics/safar.prom"
+result_totals = false                  # true: also yesterday's totals per answer (docs/fleet.md says why no more)
 """.replace("@SCREENS@", str(StateLayout().screens))
 
 MAX_ENTRIES = 3  # contacts, links: more would not fit a result screen
+DEFAULT_QUIET_HOURS = "22:00-07:00"
+DEFAULT_METRICS = "/run/safar-metrics/safar.prom"  # RuntimeDirectory of the unit: RAM, no SD-card wear
 CAMERA_SOURCES = ("picamera2", "files")
 MAX_NAME = 60  # operator and contact names, characters
 MAX_LABEL = 50  # link labels
@@ -286,11 +303,8 @@ class KioskConfig:
         self.input_devices: list[str] = devices
         r.done(inputs, "input.")
         self._read_printer(r, r.section(d, "printer"))
-        self.ioboard_port: str | None = None
-        if "ioboard" in d:
-            ioboard = r.section(d, "ioboard")
-            self.ioboard_port = r.path(ioboard, "port", prefix="ioboard.")
-            r.done(ioboard, "ioboard.")
+        self._read_ioboard(r, d)
+        self._read_metrics(r, r.section(d, "metrics"))
         r.done(d)
 
     def _read_languages(self, r: _Reader, d: dict[str, Any]) -> None:
@@ -420,6 +434,46 @@ class KioskConfig:
             raise r.error("printer.paper_width_mm", f"must be 58 or 80, got {width}")
         self.printer_dots: int = PRINTER_DOTS[width]
         r.done(printer, "printer.")
+
+    def _read_ioboard(self, r: _Reader, d: dict[str, Any]) -> None:
+        self.ioboard_port: str | None = None
+        self.ioboard_watchdog_seconds = 120
+        self.ioboard_cue_ms = 80
+        self.ioboard_quiet_hours: tuple[int, int] | None = parse_quiet_hours(DEFAULT_QUIET_HOURS)
+        self.ioboard_blank_after_minutes = 5
+        if "ioboard" not in d:
+            return
+        ioboard = r.section(d, "ioboard")
+        self.ioboard_port = r.path(ioboard, "port", prefix="ioboard.")
+        wdt = r.take(ioboard, "watchdog_seconds", int, 120, "ioboard.")
+        if wdt != 0 and not 60 <= wdt <= 3600:
+            raise r.error("ioboard.watchdog_seconds", "must be 0 (off) or 60 to 3600: shorter would reset the Pi "
+                          f"before systemd's own restart of a hung kiosk (WatchdogSec=20) had a chance; got {wdt}")
+        self.ioboard_watchdog_seconds = wdt
+        cue = r.take(ioboard, "cue_ms", int, 80, "ioboard.")
+        if not 0 <= cue <= 300:
+            raise r.error("ioboard.cue_ms", f"must be 0 (no cue) to 300 ms: a cue, not an alarm; got {cue}")
+        self.ioboard_cue_ms = cue
+        quiet = r.take(ioboard, "quiet_hours", str, DEFAULT_QUIET_HOURS, "ioboard.")
+        try:
+            self.ioboard_quiet_hours = None if quiet == "" else parse_quiet_hours(quiet)
+        except ValueError as e:
+            raise r.error("ioboard.quiet_hours", f"{e} (\"\" for none)") from None
+        blank = r.take(ioboard, "blank_after_minutes", int, 5, "ioboard.")
+        if not 0 <= blank <= 240:
+            raise r.error("ioboard.blank_after_minutes", f"must be 0 (never) to 240, got {blank}")
+        self.ioboard_blank_after_minutes = blank
+        r.done(ioboard, "ioboard.")
+
+    def _read_metrics(self, r: _Reader, metrics: dict[str, Any]) -> None:
+        self.metrics_enabled: bool = r.take(metrics, "enabled", bool, False, "metrics.")
+        path = r.take(metrics, "textfile", str, DEFAULT_METRICS, "metrics.")
+        if not path.startswith("/") or not path.endswith(".prom"):
+            raise r.error("metrics.textfile", f"must be an absolute path ending in .prom (node_exporter reads "
+                          f"only those), got {path!r}")
+        self.metrics_textfile: str = path
+        self.metrics_result_totals: bool = r.take(metrics, "result_totals", bool, False, "metrics.")
+        r.done(metrics, "metrics.")
 
     def placeholders(self) -> list[tuple[str, str]]:
         """The next steps that are still placeholders, as (dotted key, why): ``safar kiosk``

@@ -98,7 +98,7 @@ class InstalledList:
 
         list_date, valid_until = _iso(found.list_date), _iso(found.valid_until)
         if found.banlist is not None:
-            return ListStatus(True, list_date, valid_until), found.banlist
+            return ListStatus(True, list_date, valid_until, version=found.list_version), found.banlist
         # the traveller's out-of-service reason, by code
         if found.code == EXPIRED and valid_until:
             reason: tuple[str, str | None] = ("list_expired", valid_until[:10])
@@ -106,4 +106,4 @@ class InstalledList:
             reason = ("list_budget", None)
         else:
             reason = ("no_list", None)
-        return ListStatus(False, list_date, valid_until, (reason,)), None
+        return ListStatus(False, list_date, valid_until, (reason,), version=found.list_version), None

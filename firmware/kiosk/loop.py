@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from firmware.banlist.verify import DAMAGED, INTACT
+from firmware.kiosk.board import KioskBoard
 from firmware.kiosk.config import KioskConfig
 from firmware.kiosk.printer import PrinterError
 from firmware.kiosk.screen import CALL_STAFF, DONE, ENTER, PIN_OK, PRINT, SERVICE_REQUEST, Button, Screen
-from firmware.kiosk.state import PRINT_KINDS, KioskState, ListStatus
+from firmware.kiosk.state import PRINT_KINDS, SCAN_KINDS, KioskState, ListStatus
 from firmware.kiosk.technician import check_pin
 from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
 
@@ -46,12 +47,6 @@ START_CHECK_BYTES = 256 << 20
 
 class Display(Protocol):
     def show(self, image: Any, name: str = ...) -> Any: ...
-
-
-class StaffCall(Protocol):
-    def call(self) -> bool: ...
-
-    def clear(self) -> bool: ...
 
 
 class ListSource(Protocol):
@@ -96,7 +91,11 @@ class Kiosk:
         checks: Callable[[], tuple[tuple[str, str, str], ...]] | None = None,
         technician: Any = None,
         print_slip: Callable[[Screen], None] | None = None,
-        staff: StaffCall | None = None,
+        board: KioskBoard | None = None,
+        health: Any = None,
+        audit: Callable[[str, str], None] | None = None,
+        blank_after: float = 0.0,
+        devices: Callable[[], dict[str, bool | None]] | None = None,
     ) -> None:
         self.config = config
         self.link = link
@@ -118,10 +117,18 @@ class Kiosk:
         self.print_slip = print_slip
         self._printing: threading.Thread | None = None
         self._printed: list[bool] = []
-        self.staff = staff  # the call-staff signal (``firmware.kiosk.staff.StaffSignal``) or None
-        self._staff_lamp = False
+        # The I/O board (lamps, cue, presence, tamper, staff lamp, Pi watchdog) or None.
+        self.board = board
+        # The fleet metrics (``firmware.kiosk.health.KioskHealth``) or None; it is told counts
+        # and the kiosk's condition, never anything about a traveller.
+        self.health = health
+        self.audit = audit  # audit(action, result): the tamper switch's entries in the audit log
+        self.blank_after = blank_after  # idle seconds with nobody in front before the screen goes dark
+        self.devices = devices  # more devices' up/down for the metrics (the camera)
+        self.blanked = False
+        self._active_at = clock()
         self.state = KioskState(config.languages, config.default_language, config.result_seconds,
-                                can_print=print_slip is not None, can_call_staff=staff is not None)
+                                can_print=print_slip is not None, can_call_staff=board is not None)
         self.banlist: Any = None
         self._list_checked = -1e9
         self.list_check: Any = None  # the current pass over the list's bytes (``ContentCheck``)
@@ -136,6 +143,14 @@ class Kiosk:
         """Before the first frame: the list, read back in full (up to ``START_CHECK_BYTES``)."""
         self.refresh_list()
         self.check_list(START_CHECK_BYTES)
+
+    def close(self) -> None:
+        """A clean stop: the readers closed, the board's watchdog disarmed, the metrics' last word."""
+        self.link.close()
+        if self.board is not None:
+            self.board.close()
+        if self.health is not None:
+            self.health.close()
 
     def refresh_list(self) -> None:
         now = self.clock()
@@ -192,9 +207,15 @@ class Kiosk:
             self._on_event(event)
         if self.state.kind == "idle" and self.link.receiving:
             self.state.reading(self.clock())
+        if self.board is not None:
+            self._follow_board(self.clock())
         if self.inputs is not None and self.translator is not None:
             self.translator.current_language = self.state.lang
-            for key in self.translator.feed(self.inputs.read(), self._buttons):
+            keys = self.translator.feed(self.inputs.read(), self._buttons)
+            if keys and self.blanked:
+                self._wake()  # a touch on a dark screen wakes it and does nothing else
+                keys = []
+            for key in keys:
                 self.press(key)
         if self.technician is not None and self.clock() - self._technician_checked >= TECHNICIAN_POLL_SECONDS:
             self._technician_checked = self.clock()
@@ -211,12 +232,18 @@ class Kiosk:
         if self._printed:
             self.state.printed_slip(self._printed.pop(), self.clock())
             self._printing = None
-        self.state.tick(self.clock())
-        self._follow_staff_lamp()
+        now = self.clock()
+        self.state.tick(now)
+        if self.board is not None:
+            self.board.show(self.state.kind, self.state.staff_called, now)
+            self._follow_presence(now)
         self.draw()
+        if self.health is not None:
+            self.health.observe(now, self.status())
 
     def press(self, key: str) -> None:
         """A key pressed on the touch screen or the front buttons (``firmware.kiosk.screen``)."""
+        self._active_at = self.clock()
         if key == ENTER:
             key = PIN_OK if self.state.kind == "pin_entry" else DONE
         if key == SERVICE_REQUEST and not self.config.service_pin:
@@ -263,18 +290,68 @@ class Kiosk:
         self._printing.start()
 
     def _call_staff(self) -> None:
-        if self.staff is None or self.state.staff_called:
+        """The staff lamp blinks until the traveller who called has gone (done, timed out,
+        next scan): the lamps follow ``state.staff_called``."""
+        if self.board is None or self.state.staff_called:
             return
-        ok = self.staff.call()
+        ok = self.board.call(self.clock())
         log.warning("staff call %s", "signalled" if ok else "could not be signalled")
         self.state.staff_signalled(ok, self.clock())
-        self._staff_lamp = self._staff_lamp or ok
 
-    def _follow_staff_lamp(self) -> None:
-        """The lamp goes off when the traveller who called has gone (done, timed out, next scan)."""
-        if self._staff_lamp and not self.state.staff_called and self.staff is not None:
-            self.staff.clear()
-            self._staff_lamp = False
+    # -- the I/O board -----------------------------------------------------------------
+
+    def _follow_board(self, now: float) -> None:
+        """Board events: the service door and the presence sensor; the poll also kicks the
+        board's watchdog, so a loop that stops turning stops kicking."""
+        assert self.board is not None
+        for event in self.board.poll(now):
+            if event.kind == "TAMPER":
+                opened = bool(event.value)
+                if opened != self.state.enclosure_open:
+                    log.warning("service door %s", "opened" if opened else "closed")
+                    if self.audit is not None:
+                        self.audit("enclosure", "opened" if opened else "closed")
+                self.state.set_enclosure(opened, now)
+            elif event.kind == "PRESENCE" and event.value:
+                self._active_at = now
+
+    def _follow_presence(self, now: float) -> None:
+        """The screen goes dark on the start screen after ``blank_after`` seconds with nobody
+        in front (the presence sensor says so), and wakes when someone comes, touches or scans.
+        Without a working sensor it never goes dark: nobody could wake it."""
+        assert self.board is not None
+        if self.state.kind != "idle" or self.board.presence:
+            self._active_at = now
+        dark = (bool(self.blank_after) and self.board.up and self.board.presence is False
+                and self.state.kind == "idle" and now - self._active_at >= self.blank_after)
+        if dark and not self.blanked and hasattr(self.display, "blank"):
+            self.display.blank()
+            self.blanked, self._shown = True, None
+            log.info("screen dark: nobody in front")
+        elif not dark and self.blanked:
+            self._wake()
+
+    def _wake(self) -> None:
+        self.blanked = False
+        self._active_at = self.clock()
+        self._shown = None  # the next draw shows the screen again
+
+    def status(self) -> Any:
+        """The kiosk's condition for the fleet metrics: mode, list, devices, last checks."""
+        from firmware.kiosk.health import KioskStatus
+
+        kind = self.state.kind
+        mode = ("service" if kind in ("service", "pin_entry") else "out_of_service" if kind == "out_of_service"
+                else "idle" if kind == "idle" else "serving")
+        devices: dict[str, bool | None] = {"scanner": self.state.scanner_ok,
+                                           "ioboard": self.board.up if self.board is not None else None}
+        if self.devices is not None:
+            devices.update(self.devices())
+        listed = self.state.list
+        return KioskStatus(mode=mode, list_version=listed.version, list_date=listed.list_date,
+                           valid_until=listed.valid_until, devices=devices, checks=self.state.checks,
+                           list_usable=listed.usable,
+                           enclosure_open=self.state.enclosure_open if self.board is not None else None)
 
     def _check_pin(self) -> None:
         stored = self.config.service_pin
@@ -289,6 +366,8 @@ class Kiosk:
             self.state.set_checks(self.checks())
 
     def draw(self) -> None:
+        if self.blanked:
+            return
         screen = self.state.screen(self.clock())
         if screen == self._shown:
             return
@@ -311,9 +390,22 @@ class Kiosk:
         elif isinstance(event, ReadFailed):
             self.scans += 1
             self.state.read_failed(now)
+            self._answered("read_failed", now)
         elif isinstance(event, DocumentRead):
             self.scans += 1
             self._on_document(event)
+
+    def _answered(self, result: str, now: float) -> None:
+        """A traveller's answer is on screen: the cue, and one more in the metrics' count."""
+        if self.state.kind not in (result, "choose_language"):
+            return  # not shown (out of service, service mode)
+        self._active_at = now
+        if self.blanked:
+            self._wake()
+        if self.board is not None:
+            self.board.cue(now)
+        if self.health is not None:
+            self.health.count_scan(result)
 
     def _on_document(self, event: DocumentRead) -> None:
         today = self.today()
@@ -330,3 +422,4 @@ class Kiosk:
         # No lookup at all (no year of birth): the kiosk could not check, and must not say "no match".
         kind = "unchecked" if match.lookups == 0 else match.kind
         self.state.scanned(kind, ban_end, nationality, passport, self.clock())
+        self._answered(SCAN_KINDS[kind], self.clock())

@@ -96,7 +96,8 @@ class Screen:
         self.passport = passport  # ('expired' | 'expiring', ISO date) or None
         self.failures = failures  # read_failed: consecutive unreadable scans
         self.digits_typed = digits_typed  # pin_entry: how many (never which) digits were typed
-        # out of service: ('no_list' | 'list_expired' | 'list_budget' | 'scanner_missing', ISO date or None);
+        # out of service: ('no_list' | 'list_expired' | 'list_budget' | 'scanner_missing' | 'enclosure_open',
+        #   ISO date or None);
         # pin_entry: (('wrong_pin', None),) or (('locked', None),) after a refusal;
         # read_failed: (('incomplete', None),) when the passport was taken away mid-read.
         self.reasons = reasons

@@ -22,16 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from firmware.cliutil import command_parser, run_cli
+from firmware.kiosk.board import KioskBoard
 from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
 from firmware.kiosk.printer import SlipPrinter
 from firmware.kiosk.screen import Screen
-from firmware.kiosk.staff import StaffSignal
 from firmware.kiosk.systemd import Notifier
 from firmware.kiosk.technician import TechnicianKey, hash_pin
 from firmware.scanner.link import PortSettings, ScannerLink
-from firmware.update.layout import DEFAULT_STATE
+from firmware.update.audit import audit
+from firmware.update.layout import DEFAULT_STATE, StateLayout
 
 DEFAULT_CONFIG = Path("/etc/safar/kiosk.toml")
 
@@ -56,13 +57,40 @@ def build(config: KioskConfig, state_dir: Path, png_dir: Path | None = None,
         inputs = EvdevInput(config.input_devices)
         translator = EventTranslator(config.languages, display.size, inputs.touch_range())
     printer = (config.printer_device, config.printer_baudrate) if config.printer_enabled else None
+    board = io_board(config)
+    own_checks = tuple(part.health for part in (camera, board) if part is not None)
+
+    def checks() -> tuple[tuple[str, str, str], ...]:
+        # The kiosk holds the board's port: its own view of the board replaces diag's "port busy".
+        found = service_checks(state_dir, config.scanner_port, config.false_alarm_limits, printer)
+        if board is not None:
+            found = tuple(c for c in found if c[0] != "ioboard")
+        return found + tuple(health() for health in own_checks)
+
     kiosk = Kiosk(config, link, InstalledList(state_dir, config.false_alarm_limits), display,
                   Renderer(config.branding), display.size, inputs=inputs, translator=translator,
-                  checks=lambda: service_checks(state_dir, config.scanner_port, config.false_alarm_limits, printer)
-                  + ((camera.health(),) if camera is not None else ()),
-                  technician=technician, print_slip=slip_printer(config),
-                  staff=StaffSignal(config.ioboard_port) if config.ioboard_port else None)
+                  checks=checks, technician=technician, print_slip=slip_printer(config), board=board,
+                  health=fleet_health(config, state_dir),
+                  audit=lambda action, result: audit(StateLayout(state_dir), dt.datetime.now(dt.UTC),
+                                                     action, result),
+                  blank_after=60.0 * config.ioboard_blank_after_minutes,
+                  devices=(lambda: {"camera": camera.health()[1] != "fail"}) if camera is not None else None)
     return kiosk, display
+
+
+def io_board(config: KioskConfig) -> KioskBoard | None:
+    if config.ioboard_port is None:
+        return None
+    return KioskBoard(config.ioboard_port, watchdog_seconds=config.ioboard_watchdog_seconds,
+                      cue_ms=config.ioboard_cue_ms, quiet_hours=config.ioboard_quiet_hours)
+
+
+def fleet_health(config: KioskConfig, state_dir: Path) -> Any:
+    if not config.metrics_enabled:
+        return None
+    from firmware.kiosk.health import KioskHealth
+
+    return KioskHealth(Path(config.metrics_textfile), state_dir, result_totals=config.metrics_result_totals)
 
 
 def readers(config: KioskConfig) -> tuple[Any, Any]:
@@ -178,7 +206,7 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     notifier.stopping()
-    kiosk.link.close()
+    kiosk.close()
     display.close()
     return 0
 

@@ -3,9 +3,9 @@
 idle -> reading -> result -> idle (after ``result_seconds``, more if the traveller asks,
 or "start again"); a passport whose holder may not read the language its nationality
 suggests (Afghan: Dari, Pashto, Uzbek, Tajik...) gets the language chooser first;
-unreadable scans count up to large text and then "ask staff"; no valid list or no
-scanner -> out of service; service mode on a technician's request, left by "done",
-by inactivity, or (when a USB key opened it) by pulling the key.
+unreadable scans count up to large text and then "ask staff"; no valid list, no
+scanner or an open service door -> out of service; service mode on a technician's
+request, left by "done", by inactivity, or (when a USB key opened it) by pulling the key.
 
 A scan arrives here already reduced to what the screen needs (match kind, ban end,
 nationality, passport validity): the document itself never enters the state.
@@ -53,14 +53,15 @@ CHOOSE_FIRST = ("AFG",)
 class ListStatus:
     """What the installed list allows: ``usable`` or the reasons it is not."""
 
-    __slots__ = ("usable", "list_date", "valid_until", "reasons")
+    __slots__ = ("usable", "list_date", "valid_until", "reasons", "version")
 
     def __init__(self, usable: bool, list_date: str | None = None, valid_until: str | None = None,
-                 reasons: tuple[tuple[str, str | None], ...] = ()) -> None:
+                 reasons: tuple[tuple[str, str | None], ...] = (), version: int | None = None) -> None:
         self.usable = usable
         self.list_date = list_date
         self.valid_until = valid_until
         self.reasons = reasons
+        self.version = version
 
 
 class KioskState:
@@ -78,6 +79,7 @@ class KioskState:
         self.lang = default_language
         self.list = ListStatus(False, reasons=(("no_list", None),))
         self.scanner_ok = False
+        self.enclosure_open = False  # the I/O board's tamper switch
         self.failures = 0
         self.since = 0.0
         self.until = 0.0  # when a timed screen returns to the start
@@ -107,6 +109,12 @@ class KioskState:
 
     def set_scanner(self, available: bool, now: float) -> None:
         self.scanner_ok = available
+        self._settle(now)
+
+    def set_enclosure(self, open_: bool, now: float) -> None:
+        """The service door (tamper switch): open is out of service, except for the technician
+        in service mode, who opened it; leaving service mode with it open is out of service."""
+        self.enclosure_open = open_
         self._settle(now)
 
     def reading(self, now: float) -> None:
@@ -296,12 +304,14 @@ class KioskState:
     # -- machinery -------------------------------------------------------------------
 
     def _operational(self) -> bool:
-        return self.list.usable and self.scanner_ok
+        return self.list.usable and self.scanner_ok and not self.enclosure_open
 
     def _reasons(self) -> tuple[tuple[str, str | None], ...]:
         reasons = tuple(self.list.reasons) if not self.list.usable else ()
         if not self.scanner_ok:
             reasons += (("scanner_missing", None),)
+        if self.enclosure_open:
+            reasons += (("enclosure_open", None),)
         return reasons
 
     def _go(self, kind: str, now: float) -> None:

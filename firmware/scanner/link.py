@@ -20,7 +20,7 @@ import serial
 
 from firmware.core import mrz
 from firmware.scanner.events import DocumentRead, Event, ReadFailed, ScannerAvailable, ScannerUnavailable
-from firmware.scanner.framing import FrameDecoder, ScannerFrame
+from firmware.scanner.framing import FrameDecoder, Reject, Result
 
 log = logging.getLogger("safar.scanner")
 
@@ -236,34 +236,37 @@ class ScannerLink:
 
     # -- decoding --------------------------------------------------------------
 
-    def _handle(self, results: list, events: list[Event]) -> None:
+    def _handle(self, results: list[Result], events: list[Event]) -> None:
         for r in results:
             self.last_frame_time = time.time()
-            if isinstance(r, ScannerFrame):
-                events.append(self._document(r))
+            event = frame_event(r, self._today() if self._today is not None else None)
+            if isinstance(event, DocumentRead):
+                self.documents += 1
             else:
                 self.read_failures += 1
-                log.info("scanner frame rejected (%s): %s", r.framing, r.reason)
-                events.append(ReadFailed("frame rejected: " + r.reason, r.framing))
+            events.append(event)
 
-    def _document(self, frame: ScannerFrame) -> Event:
-        today = self._today() if self._today is not None else None
-        try:
-            doc = mrz.parse(frame.text, today=today)
-        except mrz.MRZError as e:
-            self.read_failures += 1
-            where = f" (line {e.line})" if e.line else ""
-            log.info("scanner zone unreadable (%s)%s", frame.framing, where)
-            return ReadFailed("unreadable zone" + where, frame.framing)
-        if not doc.valid:
-            self.read_failures += 1
-            failed = sorted(name for name, ok in doc.checks.items() if not ok)
-            reason = "check digits do not match: " + ", ".join(failed) if failed else "impossible field values"
-            log.info("scanner zone invalid (%s): %s", frame.framing, reason)
-            return ReadFailed(reason, frame.framing)
-        self.documents += 1
-        log.info("scanner document read (%s, %s)", frame.framing, doc.format)
-        return DocumentRead(doc, frame.framing)
+
+def frame_event(result: Result, today: tuple[int, int, int] | None = None) -> DocumentRead | ReadFailed:
+    """What the link reports for one decoder result: the zone parsed into a valid document,
+    or why not (a rejected frame, an unreadable zone, failing check digits). ``today``:
+    (year, month, day) for the MRZ date rules. Logs the framing and reason, never the zone."""
+    if isinstance(result, Reject):
+        log.info("scanner frame rejected (%s): %s", result.framing, result.reason)
+        return ReadFailed("frame rejected: " + result.reason, result.framing)
+    try:
+        doc = mrz.parse(result.text, today=today)
+    except mrz.MRZError as e:
+        where = f" (line {e.line})" if e.line else ""
+        log.info("scanner zone unreadable (%s)%s", result.framing, where)
+        return ReadFailed("unreadable zone" + where, result.framing)
+    if not doc.valid:
+        failed = sorted(name for name, ok in doc.checks.items() if not ok)
+        reason = "check digits do not match: " + ", ".join(failed) if failed else "impossible field values"
+        log.info("scanner zone invalid (%s): %s", result.framing, reason)
+        return ReadFailed(reason, result.framing)
+    log.info("scanner document read (%s, %s)", result.framing, doc.format)
+    return DocumentRead(doc, result.framing)
 
 
 def _describe(e: BaseException) -> str:

@@ -16,7 +16,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import pwd
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from firmware.cliutil import command_parser, iso_date, run_cli, subcommands
@@ -104,8 +107,31 @@ def _refusal(e: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_cli(_parser(), {"status": _status, "install": _install, "usb": _usb, "poll": _poll,
-                               "provision": _provision}, argv, errors=(UpdateError,), describe=_refusal)
+    return run_cli(_parser(), {"status": _status, "install": _as_owner(_install), "usb": _as_owner(_usb),
+                               "poll": _as_owner(_poll), "provision": _as_owner(_provision)},
+                   argv, errors=(UpdateError,), describe=_refusal)
+
+
+def _as_owner(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Root writing into the kiosk user's state directory would leave files (trust/ is 0750)
+    the kiosk cannot read: it would go out of service. Refused, saying what to run instead."""
+    def run(args: argparse.Namespace) -> int:
+        try:
+            owner = args.state.stat().st_uid
+        except OSError:
+            owner = 0  # not made yet: whoever makes it owns it
+        if os.geteuid() == 0 and owner != 0:
+            try:
+                name = pwd.getpwuid(owner).pw_name
+            except KeyError:
+                name = str(owner)
+            print(f"safar update: {args.state} belongs to {name}: run this as that user "
+                  f"(sudo -u {name} safar update {args.cmd} ...), or the kiosk could not read what it writes",
+                  file=sys.stderr)
+            return 1
+        return command(args)
+
+    return run
 
 
 def _install(args: argparse.Namespace) -> int:
