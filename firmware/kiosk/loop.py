@@ -343,8 +343,10 @@ class Kiosk:
         kind = self.state.kind
         mode = ("service" if kind in ("service", "pin_entry") else "out_of_service" if kind == "out_of_service"
                 else "idle" if kind == "idle" else "serving")
-        devices: dict[str, bool | None] = {"scanner": self.state.scanner_ok,
-                                           "ioboard": self.board.up if self.board is not None else None}
+        # "scanner": a reader the loop can read passports with (with a camera too: either of them)
+        devices: dict[str, bool | None] = {
+            "scanner": self.state.scanner_ok if self.config.scanner_enabled else None,
+            "ioboard": self.board.up if self.board is not None else None}
         if self.devices is not None:
             devices.update(self.devices())
         listed = self.state.list
