@@ -445,12 +445,12 @@ class KioskConfig:
             return
         ioboard = r.section(d, "ioboard")
         self.ioboard_port = r.path(ioboard, "port", prefix="ioboard.")
-        wdt = r.take(ioboard, "watchdog_seconds", int, 120, "ioboard.")
+        wdt = r.take(ioboard, "watchdog_seconds", int, self.ioboard_watchdog_seconds, "ioboard.")
         if wdt != 0 and not 60 <= wdt <= 3600:
             raise r.error("ioboard.watchdog_seconds", "must be 0 (off) or 60 to 3600: shorter would reset the Pi "
                           f"before systemd's own restart of a hung kiosk (WatchdogSec=20) had a chance; got {wdt}")
         self.ioboard_watchdog_seconds = wdt
-        cue = r.take(ioboard, "cue_ms", int, 80, "ioboard.")
+        cue = r.take(ioboard, "cue_ms", int, self.ioboard_cue_ms, "ioboard.")
         if not 0 <= cue <= 300:
             raise r.error("ioboard.cue_ms", f"must be 0 (no cue) to 300 ms: a cue, not an alarm; got {cue}")
         self.ioboard_cue_ms = cue
@@ -459,7 +459,7 @@ class KioskConfig:
             self.ioboard_quiet_hours = None if quiet == "" else parse_quiet_hours(quiet)
         except ValueError as e:
             raise r.error("ioboard.quiet_hours", f"{e} (\"\" for none)") from None
-        blank = r.take(ioboard, "blank_after_minutes", int, 5, "ioboard.")
+        blank = r.take(ioboard, "blank_after_minutes", int, self.ioboard_blank_after_minutes, "ioboard.")
         if not 0 <= blank <= 240:
             raise r.error("ioboard.blank_after_minutes", f"must be 0 (never) to 240, got {blank}")
         self.ioboard_blank_after_minutes = blank

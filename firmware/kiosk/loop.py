@@ -401,10 +401,7 @@ class Kiosk:
         """A traveller's answer is on screen: the cue, and one more in the metrics' count."""
         if self.state.kind not in (result, "choose_language"):
             return  # not shown (out of service, service mode)
-        self._active_at = now
-        if self.blanked:
-            self._wake()
-        if self.board is not None:
+        if self.board is not None:  # a dark screen wakes in _follow_presence: the start screen has gone
             self.board.cue(now)
         if self.health is not None:
             self.health.count_scan(result)
