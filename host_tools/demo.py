@@ -33,6 +33,7 @@ from PIL import Image
 from firmware.camera.reader import CameraLink, Links
 from firmware.camera.recognise import LineReader
 from firmware.cliutil import command_parser, run_cli
+from firmware.deadline import Deadline
 from firmware.kiosk.config import EXAMPLE, KioskConfig
 from firmware.kiosk.health import KioskHealth
 from firmware.kiosk.lists import InstalledList
@@ -209,8 +210,8 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
 
         def settle(kind: str, frames: int, timeout: float = 8.0, until: Any = None) -> None:
             """Steps until a frame after the ``frames``-th shows ``kind`` (and ``until()`` holds)."""
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
+            deadline = Deadline(timeout)
+            while not deadline.expired():
                 kiosk.step(0.05)
                 if kiosk.state.kind == kind and kiosk.frames > frames and (until is None or until()):
                     return

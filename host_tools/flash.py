@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from firmware.cliutil import command_parser, run_cli
+from firmware.deadline import Deadline
 from firmware.serviceport import protocol as p
 from firmware.serviceport.transport import Transport
 from firmware.update import UpdateError, find_repository
@@ -65,8 +66,8 @@ class _Link:
 
         Answers to someone else's frames (garbage on the line before we came, an earlier
         run's requests) are passed over: they say nothing about ours."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = Deadline(timeout)
+        while not deadline.expired():
             if not self.pending:
                 self.pending = self.decoder.feed(self.t.read(4096), time.monotonic())
                 continue

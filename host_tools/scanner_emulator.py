@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from firmware.cliutil import command_parser, run_cli
+from firmware.durable import atomic_symlink
 from firmware.scanner.framing import FRAMINGS, encode, encode_plain, encode_rte
 from firmware.scanner.link import PortSettings
 
@@ -59,11 +60,7 @@ class EmulatedScanner:
             self._master, self._slave = master, slave
             self.path = os.ttyname(slave)
         if self.link is not None:
-            tmp = self.link.with_name(self.link.name + ".new")
-            if tmp.is_symlink() or tmp.exists():
-                tmp.unlink()
-            tmp.symlink_to(self.path)
-            os.replace(tmp, self.link)
+            atomic_symlink(self.path, self.link)
         return self.path
 
     def unplug(self) -> None:

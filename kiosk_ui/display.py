@@ -7,12 +7,15 @@ display runs RGB565 on some images and XRGB8888 on others.
 
 from __future__ import annotations
 
+import io
 import mmap
 import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from firmware.durable import atomic_write
 
 
 class DisplayError(Exception):
@@ -30,9 +33,9 @@ class PngDisplay:
 
     def show(self, image: Image.Image, name: str = "frame") -> Path:
         path = self.directory / f"{len(self.frames) + 1:04d}-{name}.png"
-        tmp = path.with_suffix(".tmp")
-        image.save(tmp, format="PNG", optimize=False)
-        os.replace(tmp, path)
+        png = io.BytesIO()
+        image.save(png, format="PNG", optimize=False)
+        atomic_write(path, png.getvalue(), sync=False)  # a watcher never opens half a frame; a preview needs no fsync
         self.frames.append(path)
         return path
 

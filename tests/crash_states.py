@@ -1,7 +1,7 @@
 """Power cuts, one step beyond SIGKILL: the states an install can leave on the disk.
 
 In the spirit of ALICE (Pillai et al., "All File Systems Are Not Created Equal", OSDI
-2014). ``record_install`` runs a real ``install`` with ``firmware.update.durable``
+2014). ``record_install`` runs a real ``install`` with ``firmware.durable``
 recording every operation on the state directory (the expander writes its ``.fps``
 files itself: the installer reports them with ``durable.record_written``), and checks that replaying
 the record onto the state before the install gives exactly the state after it, so an
@@ -35,8 +35,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from firmware.update import audit_entries, durable, install, installed
-from firmware.update.durable import Op
+from firmware import durable
+from firmware.durable import Op
+from firmware.update import audit_entries, install, installed
 from firmware.update.layout import CURRENT, LIST, LOCK, PREVIOUS, STAGING_PREFIX, StateLayout
 
 

@@ -67,7 +67,7 @@ def test_firmware_never_imports_the_ui_or_the_workstation_tools() -> None:
 def test_the_ui_sees_only_the_kiosks_pure_values() -> None:
     files = [p for p in _sources() if _rel(p).startswith("kiosk_ui/")]
     assert _violations("kiosk_ui renders screens from firmware.kiosk.screen values", files, ("firmware",),
-                       allowed=("firmware.kiosk.screen", "firmware.core")) == []
+                       allowed=("firmware.kiosk.screen", "firmware.core", "firmware.durable")) == []
 
 
 def test_input_handling_does_not_load_the_renderer() -> None:
@@ -160,3 +160,52 @@ def test_the_update_packages_lazy_exports_all_resolve() -> None:
     assert sorted(update.__all__) == sorted(update._EXPORTS)
     for name in update.__all__:
         assert not isinstance(getattr(update, name), types.ModuleType), f"firmware.update.{name} is a module"
+
+
+# what reads a clock: a call of one of these names (time.monotonic(), self._clock(), clock())
+CLOCK_CALLS = {"monotonic", "perf_counter", "time", "clock", "_clock"}
+
+
+def _is_clock_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call) or node.args or node.keywords:
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return name in CLOCK_CALLS
+
+
+def test_one_deadline_type() -> None:
+    """A time limit is a ``firmware.deadline.Deadline``: no other module adds a timeout to a
+    clock reading (``time.monotonic() + timeout``) or defines a class of its own for it."""
+    out = []
+    for path in _sources():
+        if _rel(path) == "firmware/deadline.py":
+            continue
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.ClassDef) and node.name.endswith(("Deadline", "Timeout")) and not any(
+                    isinstance(b, ast.Name) and b.id in ("Exception", "OSError", "TimeoutError") for b in node.bases):
+                out.append(f"{_rel(path)}:{node.lineno} defines {node.name}")
+            elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
+                  and (_is_clock_call(node.left) or _is_clock_call(node.right))):
+                out.append(f"{_rel(path)}:{node.lineno} adds to a clock reading")
+    assert out == [], "use firmware.deadline.Deadline (expired(), remaining(), restart())"
+
+
+def _renames(path: Path) -> Iterator[int]:
+    """Lines that replace or rename a file: ``os.replace``/``os.rename`` and ``Path.replace(x)``/
+    ``.rename(x)`` (one argument: ``str.replace`` takes two, ``datetime.replace`` keywords)."""
+    for node in ast.walk(_tree(path)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        func = node.func
+        if func.attr in ("replace", "rename") and isinstance(func.value, ast.Name) and func.value.id == "os":
+            yield node.lineno
+        elif func.attr in ("replace", "rename") and len(node.args) == 1 and not node.keywords:
+            yield node.lineno
+
+
+def test_one_atomic_writer() -> None:
+    """Replacing a file (temp file, mode, fsync, rename, the directory's fsync, the crash
+    explorer's hook) is done by ``firmware/durable.py`` alone; everyone else calls it."""
+    out = [f"{_rel(p)}:{line}" for p in _sources() if _rel(p) != "firmware/durable.py" for line in _renames(p)]
+    assert out == [], "write through firmware.durable.atomic_write (or durable.replace for a streamed file)"

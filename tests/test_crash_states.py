@@ -12,7 +12,8 @@ import pytest
 from crash_states import check_recovers, crash_states, record_install, sample
 from update_world import A, B, World
 
-from firmware.update import audit_entries, durable, install, provision
+from firmware import durable
+from firmware.update import audit_entries, install, provision
 
 NOW = dt.date(2026, 12, 5)
 MAX_STATES = 30  # per start (every state the kiosk can tell apart, then a sample); 0.1-0.3 s each

@@ -31,9 +31,10 @@ from update_world import (
     signed_targets,
 )
 
+from firmware import durable
 from firmware.core.fpset import WireHeader
 from firmware.kiosk.lists import InstalledList
-from firmware.update import StateLayout, UpdateError, audit_entries, durable, install, installed, provision
+from firmware.update import StateLayout, UpdateError, audit_entries, install, installed, provision
 from firmware.update.errors import EXPIRED, FAILED_VERIFICATION, NO_LIST, NOT_PROVISIONED
 from firmware.update.layout import CURRENT, PREVIOUS, RELEASE_PREFIX, STAGING_PREFIX
 from firmware.usb import USB_FOLDER
@@ -373,7 +374,8 @@ def test_usb_layout_and_root_rotation(tmp_path: Path) -> None:
 # before any durable step, so each child counts its steps from 1 like a new process.
 KILLER = """
 import datetime as dt, os, sys, traceback
-from firmware.update import durable, install
+from firmware import durable
+from firmware.update import install
 for line in sys.stdin:
     n, state, repo = line.rstrip("\\n").split("\\t")
     pid = os.fork()

@@ -23,6 +23,7 @@ from typing import Any
 
 import serial
 
+from firmware.deadline import Deadline
 from firmware.ioboard.protocol import LED_MODES, LEDS, BoardProtocolError, Decoder, encode, parse_status
 
 DEFAULT_PORT = "/dev/safar-ioboard"
@@ -162,12 +163,11 @@ class IOBoard:
 
     def wait_event(self, timeout: float) -> BoardEvent | None:
         """The next event, waiting up to `timeout` seconds for one; None if none came."""
-        deadline = time.monotonic() + timeout
+        deadline = Deadline(timeout)
         while not self._events:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if deadline.expired():
                 return None
-            self._pump(left)
+            self._pump(deadline.remaining())
         return self._events.pop(0)
 
     # -- internals --------------------------------------------------------
@@ -177,13 +177,12 @@ class IOBoard:
         self._replies.clear()
         self._ser.write(encode(fields))
         self._ser.flush()
-        deadline = time.monotonic() + self.timeout
+        deadline = Deadline(self.timeout)
         while not self._replies:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if deadline.expired():
                 raise IOBoardError(f"no reply from the I/O board on {self.port} to {fields[0]} within "
                                    f"{self.timeout:g} s", "timeout")
-            self._pump(left)
+            self._pump(deadline.remaining())
         reply = self._replies.pop(0)
         if reply[0] == "ERR":
             reason = reply[1] if len(reply) > 1 else "unknown"
@@ -192,7 +191,7 @@ class IOBoard:
 
     def _pump(self, wait: float) -> None:
         """Read what is available; if nothing complete is and `wait` > 0, wait up to `wait` s for a message."""
-        deadline = time.monotonic() + wait
+        deadline = Deadline(wait)
         while True:
             n = self._ser.in_waiting
             data = self._ser.read(n) if n else (self._ser.read(1) if wait > 0 else b"")
@@ -202,7 +201,7 @@ class IOBoard:
                     got = self._classify(fields) or got
             if got and not self._ser.in_waiting:
                 return
-            if not data and (wait <= 0 or time.monotonic() >= deadline):
+            if not data and (wait <= 0 or deadline.expired()):
                 return
 
     def _classify(self, fields: list[str]) -> bool:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import logging
-import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -34,6 +33,7 @@ from prometheus_client.metrics_core import (
 )
 from prometheus_client.registry import Collector
 
+from firmware import durable
 from firmware.diag.checks import SEVERITY
 
 log = logging.getLogger("safar.kiosk")
@@ -208,7 +208,7 @@ class KioskHealth:
         if self.days is not None:
             self.days.roll(self._today())
         try:
-            _replace_file(self.path, generate_latest(self.registry))
+            _write_textfile(self.path, generate_latest(self.registry))
         except OSError as e:
             problem = f"cannot write {self.path}: {e.strerror or e}"
             if problem != self._failed:
@@ -239,24 +239,12 @@ class KioskHealth:
             return None
 
 
-def _replace_file(path: Path, data: bytes) -> None:
-    """``data`` into ``path`` by a temp file and a rename. Not ``write_to_textfile``: under the
+def _write_textfile(path: Path, data: bytes) -> None:
+    """``data`` into ``path`` by the one atomic writer. Not ``write_to_textfile``: under the
     unit's ``UMask=0077`` its file would be 0600 and node_exporter (another user) could not
     read it; this one is 0644 from the start. The temp name does not end in .prom, so
-    node_exporter never reads a half-written file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb", closefd=False) as f:
-            f.write(data)
-    finally:
-        os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
+    node_exporter never reads a half-written file. No fsync: the file lives in RAM."""
+    durable.atomic_write(path, data, mode=0o644, sync=False)
 
 
 class _LastInstall:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import serial
 
 from firmware.core import mrz
+from firmware.deadline import Deadline
 from firmware.scanner.events import DocumentRead, Event, ReadFailed, ScannerAvailable, ScannerUnavailable
 from firmware.scanner.framing import FrameDecoder, Reject, Result
 
@@ -100,9 +101,9 @@ class ScannerLink:
         self.decoder = FrameDecoder()
         self._serial: serial.Serial | None = None
         self._device: str | None = None
-        self._next_open = 0.0
+        self._reopen = Deadline(0.0, clock)  # when to try the port again: at once at first
         self._delay = backoff[0]
-        self._last_byte = 0.0
+        self._quiet = Deadline(inter_byte_timeout, clock)  # restarted by each byte: ends a plain document
         self._reported_down = False
         self.last_frame_time: float | None = None
         self.documents = 0
@@ -122,32 +123,29 @@ class ScannerLink:
 
     def read_events(self, timeout: float) -> list[Event]:
         """Waits up to ``timeout`` seconds; returns as soon as something happened."""
-        deadline = self._clock() + max(0.0, timeout)
+        deadline = Deadline(max(0.0, timeout), self._clock)
         events: list[Event] = []
         while True:
-            now = self._clock()
             if self._serial is None:
-                if now >= self._next_open:
+                if self._reopen.expired():
                     self._try_open(events)
                     if events:
                         return events
                 if self._serial is None:
-                    if events or now >= deadline:
+                    if events or deadline.expired():
                         return events
-                    time.sleep(max(0.0, min(deadline, self._next_open) - now))
+                    time.sleep(min(deadline.remaining(), self._reopen.remaining()))
                     continue
-            wait = deadline - now
+            wait = deadline.remaining()
             if not self.decoder.idle:
-                wait = min(wait, self._last_byte + self.inter_byte_timeout - now)
-            data = self._read(max(0.0, wait), events)
-            now = self._clock()
+                wait = min(wait, self._quiet.remaining())
+            data = self._read(wait, events)
             if data:
-                self._last_byte = now
+                self._quiet.restart()
                 self._handle(self.decoder.feed(data), events)
-            elif (self._serial is not None and not self.decoder.idle
-                  and now - self._last_byte >= self.inter_byte_timeout):
+            elif self._serial is not None and not self.decoder.idle and self._quiet.expired():
                 self._handle(self.decoder.flush_timeout(), events)
-            if events or now >= deadline:
+            if events or deadline.expired():
                 return events
 
     def close(self) -> None:
@@ -198,7 +196,7 @@ class ScannerLink:
                 log.info("scanner port %s open (%s, %s)", self.port, device, self.settings)
                 events.append(ScannerAvailable(self.port))
                 return
-        self._next_open = self._clock() + self._delay
+        self._reopen = Deadline(self._delay, self._clock)
         self._delay = min(self._delay * 2, self.backoff[1])
         if not self._reported_down:
             self._reported_down = True
@@ -212,7 +210,7 @@ class ScannerLink:
         self._reported_down = True
         self.outages += 1
         self._delay = self.backoff[0]
-        self._next_open = self._clock() + self._delay
+        self._reopen = Deadline(self._delay, self._clock)
         events.append(ScannerUnavailable(f"{self.port}: disconnected ({_describe(e)})"))
 
     def _read(self, wait: float, events: list[Event]) -> bytes:

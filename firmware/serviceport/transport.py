@@ -9,8 +9,9 @@ from __future__ import annotations
 import errno
 import os
 import select
-import time
 from typing import Protocol
+
+from firmware.deadline import Deadline
 
 
 class Transport(Protocol):
@@ -44,10 +45,9 @@ class FdTransport:
 
     def write(self, data: bytes, /) -> int:
         view = memoryview(data)
-        deadline = time.monotonic() + self.write_timeout
+        deadline = Deadline(self.write_timeout)
         while view:
-            left = deadline - time.monotonic()
-            _, ready, _ = select.select([], [self.fd], [], max(left, 0.0))
+            _, ready, _ = select.select([], [self.fd], [], deadline.remaining())
             if not ready:
                 raise WriteTimeout(errno.ETIMEDOUT, f"no bytes taken within {self.write_timeout:g} s")
             try:
@@ -55,5 +55,5 @@ class FdTransport:
             except BlockingIOError:
                 continue
             view = view[n:]
-            deadline = time.monotonic() + self.write_timeout  # a slow reader is still a reader
+            deadline.restart()  # a slow reader is still a reader
         return len(data)

@@ -4,7 +4,7 @@ The kiosk and diagnostics use ``installed(state_dir)`` (and ``read_floors``,
 ``audit_entries``); technicians' tools and the list sources use ``install``; the kiosk
 image is bootstrapped with ``provision``. Inside: ``layout`` (the state directory),
 ``repository`` (reading a published repository), ``trust`` (the decision, no I/O),
-``provisioning``, ``install``, ``installed_list``, ``audit``, ``sources``, ``durable``;
+``provisioning``, ``install``, ``installed_list``, ``audit``, ``sources`` (durable steps: ``firmware.durable``);
 ``errors`` holds every code a caller may decide on.
 """
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from firmware.update.provisioning import provision, read_floors
     from firmware.update.repository import find_repository, read_repository
 
-# name -> module: imported on first use, so asking for the layout (or durable steps)
+# name -> module: imported on first use, so asking for the layout (or the errors)
 # does not load tuf, numpy and the ban list
 _EXPORTS = {
     "audit_entries": "audit", "UpdateError": "errors", "InstallResult": "installer", "install": "installer",

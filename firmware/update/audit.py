@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from firmware import untrusted_json
-from firmware.update import durable
+from firmware import durable, untrusted_json
 from firmware.update.layout import StateLayout
 
 # far longer than any entry (versions, key names, a reason)

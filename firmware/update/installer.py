@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from firmware import durable
 from firmware.banlist.banlist import BanList
 from firmware.banlist.errors import BOMB as BUNDLE_BOMB
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME
 from firmware.banlist.unpack import DEFAULT_MAX_EXPANDED, expand_set
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
-from firmware.update import durable
 from firmware.update.audit import audit
 from firmware.update.errors import (
     BOMB,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tuf.api.metadata import Root
 
-from firmware.update import durable
+from firmware import durable
 from firmware.update.audit import audit
 from firmware.update.errors import NOT_PROVISIONED, PROVISIONED, UpdateError
 from firmware.update.layout import FLOORS_FILE, ROOT_FILE, STATE_DIR_MODE, StateLayout

@@ -14,16 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from firmware import durable
 from firmware.banlist.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+from firmware.deadline import Deadline
 from firmware.update.audit import audit, audit_entries
 from firmware.update.errors import IO, MISSING, OVERSIZED, TAMPERED, TRUNCATED, UpdateError
 from firmware.update.installer import InstallResult, install
@@ -79,22 +80,6 @@ def install_from_usb(state_dir: Path | str, root: Path = Path("/"),
 
 
 # ---------------------------------------------------------------- HTTP
-
-
-class Deadline:
-    """A whole transfer's time limit (pyserial's ``Timeout``): a socket timeout bounds each
-    read only, so a server sending a byte a second could otherwise hold a poll for ever."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self._clock = clock
-        self._end = clock() + seconds
-
-    def remaining(self) -> float:
-        return max(0.0, self._end - self._clock())
-
-    def expired(self) -> bool:
-        return self._clock() >= self._end
 
 
 @dataclass(frozen=True)
@@ -161,7 +146,7 @@ def _download(url: str, dest: Path, length: int, sha256: str, timeout: float, de
         raise UpdateError(TRUNCATED, f"{name} is {seen} bytes, {length} were signed (truncated)", name)
     if digest.hexdigest() != sha256:
         raise UpdateError(TAMPERED, f"{name} does not match its signed sha256", name)
-    tmp.replace(dest)
+    durable.replace(tmp, dest)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG, universe_for
 from firmware.core.fpset import HASH_SCHEME, OPEN_END, WireHeader
 from firmware.core.keys import WORST_LOOKUPS, document_head, entry_name_heads, given_skeleton
 from firmware.core.translit import fold
-from firmware.update.durable import atomic_write
+from firmware.durable import atomic_write
 from host_tools.listbuild.builder import encode_set, raw_hashes
 from host_tools.listbuild.csvinput import Entry
 

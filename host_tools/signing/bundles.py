@@ -15,7 +15,7 @@ from tuf.api.serialization import DeserializationError
 
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, parse_manifest
-from firmware.update.durable import atomic_write
+from firmware.durable import atomic_write
 from firmware.update.trust import DEPLOYMENT_FIELD, describe_keys, expiry_for
 from host_tools.signing.errors import SigningError
 

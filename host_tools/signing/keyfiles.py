@@ -14,7 +14,6 @@ import getpass
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from securesystemslib.signer import CryptoSigner, SSlibKey
 
+from firmware.durable import atomic_write
 from host_tools.signing.errors import SigningError
 
 PASSPHRASE_ENV = "SAFAR_PASSPHRASE"
@@ -191,7 +191,7 @@ def write_key_pair(keys_dir: Path, role: str, name: str, passphrase: bytes | Non
 def _write_private_key(path: Path, pem: bytes) -> None:
     """Created exclusively with its restrictive mode from the start: the key is never, even
     for a moment, readable by others, and an existing key is never replaced (which is why
-    this is not ``durable.atomic_write``: that renames over the target with the umask's mode)."""
+    this is not ``durable.atomic_write``: that renames over the target)."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_KEY_MODE)
     except FileExistsError:
@@ -201,26 +201,10 @@ def _write_private_key(path: Path, pem: bytes) -> None:
         f.write(pem)
 
 
-def replace_file(path: Path, data: bytes, mode: int) -> None:
-    """``path`` holds ``data`` with exactly ``mode``, or keeps its old content: a temporary file
-    (created 0600 by mkstemp) renamed over it. Never readable by others with a mode meant for a key."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), mode)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_public(keys_dir: Path, info: KeyInfo) -> None:
     doc = {"role": info.role, "name": info.name, "keyid": info.keyid, "key": info.key.to_dict()}
-    replace_file(keys_dir / f"{info.role}-{info.name}.pub.json", (json.dumps(doc, indent=2) + "\n").encode(),
-                 PUBLIC_FILE_MODE)
+    atomic_write(keys_dir / f"{info.role}-{info.name}.pub.json", (json.dumps(doc, indent=2) + "\n").encode(),
+                 mode=PUBLIC_FILE_MODE)
 
 
 def _is_encrypted(pem: bytes) -> bool:
@@ -268,7 +252,7 @@ def change_passphrase(path: Path, old: Passphrases, new_passphrase_file: Path | 
             pass
         else:
             raise SigningError(f"the new passphrase for {label} is the old one")
-    replace_file(path, _pem(private, new), PRIVATE_KEY_MODE)
+    atomic_write(path, _pem(private, new), mode=PRIVATE_KEY_MODE)  # 0600 from the temp file's creation
 
 
 def signer_of(private: Ed25519PrivateKey) -> CryptoSigner:

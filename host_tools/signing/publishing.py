@@ -20,7 +20,7 @@ from securesystemslib.signer import CryptoSigner
 from tuf.api.metadata import Metadata, MetaFile, Root, Snapshot, Timestamp
 from tuf.api.serialization import DeserializationError
 
-from firmware.update import durable
+from firmware import durable
 from firmware.update.trust import DEPLOYMENT_FIELD
 from firmware.usb import USB_FOLDER
 from host_tools.signing.bundles import bundle_targets, read_bundle_targets, targets_report

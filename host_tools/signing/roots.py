@@ -19,6 +19,7 @@ from securesystemslib.signer import CryptoSigner
 from tuf.api.metadata import Metadata, Root
 from tuf.api.serialization import DeserializationError
 
+from firmware.durable import atomic_write
 from firmware.update.trust import DEPLOYMENT_FIELD, KEY_NAMES_FIELD
 from host_tools.signing.errors import SigningError
 from host_tools.signing.keyfiles import (
@@ -30,7 +31,6 @@ from host_tools.signing.keyfiles import (
     check_new_passphrase,
     load_signer,
     make_keys_dir,
-    replace_file,
     signer_of,
     write_key_pair,
 )
@@ -177,12 +177,12 @@ def write_root_version(keys_dir: Path, md: Metadata[Root], allow_partial: bool =
         if not allow_partial:
             raise SigningError(f"root version {version} lacks signatures ({detail})")
         path = keys_dir / "root" / f"{version}.root.json.partial"
-        replace_file(path, md.to_bytes(), PUBLIC_FILE_MODE)
+        atomic_write(path, md.to_bytes(), mode=PUBLIC_FILE_MODE)
         return path
     data = md.to_bytes()
     path = keys_dir / "root" / f"{version}.root.json"
-    replace_file(path, data, PUBLIC_FILE_MODE)
-    replace_file(keys_dir / "root.json", data, PUBLIC_FILE_MODE)
+    atomic_write(path, data, mode=PUBLIC_FILE_MODE)
+    atomic_write(keys_dir / "root.json", data, mode=PUBLIC_FILE_MODE)
     partial = keys_dir / "root" / f"{version}.root.json.partial"
     if partial.exists():
         partial.unlink()

@@ -1,5 +1,10 @@
 """Durable file steps (write, fsync, rename, symlink swap) and the fault-injection hook.
 
+The one owner of replacing a file (``tests/test_architecture.py`` allows ``os.replace``
+and ``os.rename`` nowhere else): ``atomic_write`` serves the state directory, the signing
+keys (``mode=0o600`` from the file's creation), the fleet-metrics textfile in RAM
+(``mode=0o644``, ``sync=False``) and the preview PNGs.
+
 Every step that changes the state directory goes through ``fault_point`` first.
 With the environment variable ``SAFAR_FAULT_AT=N`` the process SIGKILLs itself just
 before its N-th such step (counted from 1 in this process), so a test can stop an
@@ -95,16 +100,24 @@ def fsync_dir(path: Path) -> None:
     record(Op("fsync", path))
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Writes and fsyncs a new file (not atomic by itself: for files in a staging directory)."""
+def write_file(path: Path, data: bytes, mode: int | None = None, sync: bool = True) -> None:
+    """Writes and fsyncs a new file (not atomic by itself: for files in a staging directory).
+
+    ``mode``: exactly these permission bits from the file's creation (fchmod: the umask
+    cannot widen or narrow them; never a moment with a looser mode); None: the umask's.
+    ``sync=False`` skips the fsync (a file in RAM, a preview: atomic is enough)."""
     fault_point(f"write {path.name}")
-    with open(path, "wb") as f:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666 if mode is None else mode)
+    if mode is not None:
+        os.fchmod(fd, mode)  # os.open's mode passes through the umask
+    with os.fdopen(fd, "wb") as f:
         f.write(data)
         f.flush()
         record(Op("write", path, data))
-        fault_point(f"fsync {path.name}")
-        os.fsync(f.fileno())
-        record(Op("fsync", path))
+        if sync:
+            fault_point(f"fsync {path.name}")
+            os.fsync(f.fileno())
+            record(Op("fsync", path))
 
 
 def mkdir(path: Path) -> None:
@@ -119,12 +132,22 @@ def replace(src: Path, dst: Path) -> None:
     record(Op("rename", src, dest=dst))
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replaces ``path`` with ``data`` atomically: temp file, fsync, rename, fsync the directory."""
+def atomic_write(path: Path, data: bytes, mode: int | None = None, sync: bool = True) -> None:
+    """Replaces ``path`` with ``data`` atomically: temp file, fsync, rename, fsync the directory.
+
+    A reader sees the old file or the new one, never half of it; a failed write leaves the
+    old file and no temp file. ``mode`` and ``sync``: as for ``write_file`` (``sync=False``
+    also skips the directory's fsync). The temp name starts with a dot and ends in ``.tmp-PID``,
+    so a reader matching ``*.prom`` or ``*.json`` never picks it up."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    write_file(tmp, data)
-    replace(tmp, path)
-    fsync_dir(path.parent)
+    try:
+        write_file(tmp, data, mode, sync)
+        replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if sync:
+        fsync_dir(path.parent)
 
 
 def atomic_symlink(target: str, link: Path) -> None:
