@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bitrot import zero_a_block_the_canaries_miss
+from filter_wire import build_wire
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,6 @@ from firmware.banlist import BanList, BundleError, unpack_bundle
 from firmware.banlist.expand import expand
 from firmware.core import budget, fpset
 from firmware.core.keys import WORST_LOOKUPS, birth_key, lookups_for
-from host_tools.listbuild.builder import build_wire
 from host_tools.listbuild.bundle import write_bundle
 from host_tools.listbuild.csvinput import Entry
 

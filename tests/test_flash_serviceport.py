@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import serial
+from fd_transport import FdTransport, WriteTimeout
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from update_world import World
@@ -22,7 +23,6 @@ from update_world import World
 from firmware.serviceport import protocol as p
 from firmware.serviceport.server import ServicePort
 from firmware.serviceport.server import main as server_main
-from firmware.serviceport.transport import FdTransport, WriteTimeout
 from firmware.update import audit_entries, installed, provision
 from firmware.update.layout import StateLayout
 from host_tools import flash

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from firmware.deadline import Deadline
 from firmware.ioboard.driver import BoardEvent, IOBoard, IOBoardError, PortBusy
 from firmware.ioboard.protocol import BoardState, encode
 from tests.fake_board import FakeBoard
@@ -24,15 +25,20 @@ def board() -> Iterator[FakeBoard]:
     b.stop()
 
 
+def _collect(io: IOBoard, n: int, seconds: float, kind: str | None = None) -> list[BoardEvent]:
+    """Events (of ``kind``, or all) polled with ``events()``, as the kiosk loop does, until ``n``
+    came or ``seconds`` passed."""
+    deadline = Deadline(seconds)
+    got: list[BoardEvent] = []
+    while len(got) < n and not deadline.expired():
+        got += [ev for ev in io.events() if kind is None or ev.kind == kind]
+        time.sleep(0.01)
+    return got
+
+
 def _drain_boot_events(io: IOBoard) -> list[BoardEvent]:
     """The first stable input levels are reported after the debounce time."""
-    deadline = time.monotonic() + 2
-    got: list[BoardEvent] = []
-    while len(got) < 2 and time.monotonic() < deadline:
-        ev = io.wait_event(0.5)
-        if ev is not None:
-            got.append(ev)
-    return got
+    return _collect(io, 2, 2)
 
 
 def test_commands_and_status(board: FakeBoard) -> None:
@@ -78,8 +84,7 @@ def test_events_are_queued_while_waiting_for_a_reply(board: FakeBoard) -> None:
         assert io.events() == [BoardEvent("HB", 42), BoardEvent("BOOT", None)]
         assert io.uptime == 42 and io.last_heartbeat is not None
         board.inputs = (1, 1)  # lid opened, someone steps up: debounced on the board, then reported
-        got = [io.wait_event(2), io.wait_event(2)]
-        assert got == [BoardEvent("TAMPER", 1), BoardEvent("PRESENCE", 1)]
+        assert _collect(io, 2, 2) == [BoardEvent("TAMPER", 1), BoardEvent("PRESENCE", 1)]
         assert io.events() == []
         assert io.status()["tamper"] == 1
 
@@ -89,13 +94,8 @@ def test_heartbeats_arrive(board: FakeBoard, monkeypatch: pytest.MonkeyPatch) ->
     board.state = BoardState(FakeBoard._now())
     board.heartbeats = True
     with IOBoard(board.path, timeout=2) as io:
-        deadline = time.monotonic() + 3
-        beats: list[BoardEvent] = []
-        while len(beats) < 2 and time.monotonic() < deadline:
-            ev = io.wait_event(0.5)
-            if ev is not None and ev.kind == "HB":
-                beats.append(ev)
-        assert len(beats) == 2 and io.last_heartbeat is not None
+        beats = _collect(io, 2, 3, kind="HB")
+        assert len(beats) >= 2 and io.last_heartbeat is not None
 
 
 def test_noise_and_bad_checksums_are_dropped_and_counted(board: FakeBoard) -> None:

@@ -4,6 +4,7 @@ and turns broken frames into counted rejects without content."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,12 +15,13 @@ from firmware.scanner.framing import (
     FRAMINGS,
     FS,
     GS,
+    MAX_FRAME,
     SOH,
     STX,
     FrameDecoder,
     Reject,
+    Result,
     ScannerFrame,
-    decode_all,
     encode,
     encode_accessis,
     encode_plain,
@@ -31,6 +33,16 @@ from host_tools.specimens import specimen_lines
 
 TODAY = (2026, 11, 23)
 FORMATS = ["TD1", "TD2", "TD3", "MRVA", "MRVB"]
+
+
+def decode_all(chunks: Iterable[bytes], max_frame: int = MAX_FRAME) -> list[Result]:
+    """Feeds every chunk then a timeout (one-shot decoding)."""
+    d = FrameDecoder(max_frame)
+    out: list[Result] = []
+    for c in chunks:
+        out.extend(d.feed(c))
+    out.extend(d.flush_timeout())
+    return out
 
 
 def split(data: bytes, rng: random.Random, most: int) -> list[bytes]:
@@ -159,13 +171,13 @@ def test_overlong_frames_are_rejected_and_the_decoder_resyncs() -> None:
         out = d.feed(junk + good)
         assert [r for r in out if isinstance(r, Reject)][0].reason == "overlong"
         assert frames(out) == [("\n".join(lines), "accessis")]
-        assert len(d._frame) <= d.max_frame  # memory stays bounded
+        assert d.held_bytes <= d.max_frame  # memory stays bounded
 
 
 def test_plain_line_longer_than_any_zone_keeps_memory_bounded() -> None:
     d = FrameDecoder()
     d.feed(b"A" * 100_000)
-    assert len(d._cur) <= 44
+    assert d.held_bytes <= 44
     lines = specimen_lines()[0]
     assert frames(d.feed(b"\r\n" + encode_plain(lines))) == [("\n".join(lines), "plain")]
 

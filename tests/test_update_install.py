@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from filter_wire import build_wire
 from tuf.api.metadata import Metadata
 from update_world import (
     B_DATE,
@@ -39,7 +40,6 @@ from firmware.update.errors import EXPIRED, FAILED_VERIFICATION, NO_LIST, NOT_PR
 from firmware.update.layout import CURRENT, PREVIOUS, RELEASE_PREFIX, STAGING_PREFIX
 from firmware.usb import USB_FOLDER
 from host_tools import signing
-from host_tools.listbuild.builder import build_wire
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.date(2026, 12, 5)

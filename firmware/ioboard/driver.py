@@ -2,7 +2,7 @@
 
 One request at a time: each command waits for its reply line (OK, ERR or
 STATUS).  Unsolicited ``EVT`` lines that arrive meanwhile are queued and handed
-out by `events()`, so the kiosk loop can poll them without a reader thread::
+out by `events()` (which never blocks), so the kiosk loop can poll them without a reader thread::
 
     with IOBoard("/dev/safar-ioboard") as board:
         board.arm_watchdog(30)
@@ -160,15 +160,6 @@ class IOBoard:
         self._pump(0.0)
         out, self._events = self._events, []
         return out
-
-    def wait_event(self, timeout: float) -> BoardEvent | None:
-        """The next event, waiting up to `timeout` seconds for one; None if none came."""
-        deadline = Deadline(timeout)
-        while not self._events:
-            if deadline.expired():
-                return None
-            self._pump(deadline.remaining())
-        return self._events.pop(0)
 
     # -- internals --------------------------------------------------------
     def _command(self, fields: list[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Byte framing of MRZ scanners: encoders and one incremental, self-syncing decoder.
+"""Byte framing of MRZ scanners: encoders, and one decoder class per framing behind one dispatcher.
 
 Pure (no I/O, no clock): the link feeds whatever bytes the serial port gave and
 calls ``flush_timeout()`` after an inter-byte silence.  The decoder recognises,
@@ -47,7 +47,7 @@ Robustness rules (why: the serial line is the kiosk's only untrusted input):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 SOH = 0x01
 STX = 0x02
@@ -68,7 +68,8 @@ LINES_FOR_WIDTH = {30: 3, 36: 2, 44: 2}
 RTE_WIDTH = 44
 FRAMINGS = ("plain", "accessis", "rte")
 
-_PLAIN, _ACCESSIS, _RTE, _SKIP = range(4)
+# where the decoder goes when a marked framing's candidate ends
+_CANDIDATE, _PLAIN_STATE, _SKIP = range(3)
 
 
 class ScannerFrame:
@@ -168,37 +169,311 @@ def encode(mrz: str | Sequence[str], framing: str) -> bytes:
 
 # --- decoder --------------------------------------------------------------------
 
+# what a framed candidate's ``step`` tells the decoder (pyserial's Packetizer hooks, as values)
+_GO_ON = 0  # the byte belongs to the candidate (or ended it: a frame, a reject)
+_ABANDON = 1  # a false start: the candidate's first byte is garbage, the rest is scanned again
+_REPROCESS = 2  # the candidate ended before this byte: scan the byte again in the new state
+
+
+class _Counters:
+    """What the decoder tells about itself (no content): frames per framing, rejects per
+    reason, garbage bytes; the results go to ``out``."""
+
+    def __init__(self) -> None:
+        self.frames: dict[str, int] = {name: 0 for name in FRAMINGS}
+        self.rejects: dict[str, int] = {}
+        self.garbage_bytes = 0
+
+    def reject(self, out: list[Result], reason: str, framing: str) -> None:
+        self.rejects[reason] = self.rejects.get(reason, 0) + 1
+        out.append(Reject(reason, framing))
+
+    def emit(self, out: list[Result], lines: list[bytes], framing: str) -> None:
+        self.frames[framing] += 1
+        out.append(ScannerFrame("\n".join(x.decode("ascii") for x in lines), framing))
+
+
+class PlainFraming:
+    """``plain``: MRZ lines and line ends, no markers; a document ends at whatever is not one.
+
+    Holds at most three finished lines and the line being read (``MAX_LINE`` characters)."""
+
+    NAME = "plain"
+
+    def __init__(self, counters: _Counters, markers: frozenset[int]) -> None:
+        self.counters = counters
+        self.markers = markers  # the marked framings' start bytes: each ends a plain document
+        self.cur = bytearray()
+        self.lines: list[bytes] = []
+        self.last = -1  # the previous byte (a CR LF pair is one line end)
+
+    def held(self) -> int:
+        return len(self.cur) + sum(len(x) for x in self.lines)
+
+    def clear(self) -> None:
+        self.cur = bytearray()
+        self.lines = []
+        self.last = -1
+
+    def scan(self, buf: bytes, i: int, out: list[Result]) -> int:
+        """Reads ``buf`` from ``i``, byte by byte (the fast path over noise and plain lines),
+        up to and including a start marker; returns where it stopped."""
+        n = len(buf)
+        while i < n:
+            b = buf[i]
+            i += 1
+            if b in _MRZ:
+                self._character(b)
+            elif b == CR or b == LF:
+                self._line_end(b, out)
+            elif b in self.markers:
+                self.finish(out)
+                self.last = b
+                return i
+            else:
+                if self.cur or self.lines:
+                    self.finish(out)
+                self.counters.garbage_bytes += 1
+            self.last = b
+        return i
+
+    def _character(self, b: int) -> None:
+        cur = self.cur
+        cur.append(b)
+        if len(cur) > MAX_LINE:
+            # Longer than any MRZ line: what came before cannot be part of a zone; keep the
+            # last 44 as a possible first line.
+            self.counters.garbage_bytes += len(cur) - MAX_LINE + sum(len(x) for x in self.lines)
+            self.lines = []
+            del cur[:-MAX_LINE]
+
+    def _line_end(self, b: int, out: list[Result]) -> None:
+        if b == LF and self.last == CR:
+            return
+        if self.cur:
+            self.lines.append(bytes(self.cur))
+            self.cur.clear()
+            if len(self.lines) > 3:
+                self.counters.garbage_bytes += len(self.lines.pop(0))
+        elif self.lines:
+            self.finish(out)  # a blank line ends the document
+        else:
+            self.counters.garbage_bytes += 1
+
+    def finish(self, out: list[Result]) -> None:
+        """End of a plain candidate: emit it if its last lines have an MRZ's shape."""
+        lines = self.lines
+        if self.cur:
+            lines.append(bytes(self.cur))
+            self.cur.clear()
+        self.lines = []
+        if not lines:
+            return
+        width = len(lines[-1])
+        need = LINES_FOR_WIDTH.get(width, 0)
+        take = lines[-need:] if need and len(lines) >= need else []
+        if not take or len(take[0]) < width or any(len(x) != width for x in take[1:]):
+            self.counters.garbage_bytes += sum(len(x) for x in lines)
+            return
+        self.counters.garbage_bytes += sum(len(x) for x in lines[:-need]) + len(take[0]) - width
+        take[0] = take[0][-width:]
+        self.counters.emit(out, take, self.NAME)
+
+
+class MarkedFraming:
+    """A framing that opens with a start marker (``START``): the decoder hands it one byte
+    at a time (``step``) once the marker is seen. Subclasses set the constants and ``step``.
+
+    ``HEADER``: bytes after which a frame cut by a timeout is rejected as incomplete rather
+    than re-scanned (None: never; an incomplete frame is then most likely noise)."""
+
+    NAME = ""
+    START = -1
+    HEADER: int | None = None
+
+    def __init__(self, counters: _Counters, max_frame: int) -> None:
+        self.counters = counters
+        self.max_frame = max_frame
+        self.frame = bytearray()
+        self.next_state = _CANDIDATE  # where the decoder goes once a step ends the candidate
+
+    def begin(self) -> None:
+        """The start marker was seen: a new candidate."""
+        self.frame = bytearray((self.START,))
+        self.next_state = _CANDIDATE
+
+    def step(self, b: int, out: list[Result]) -> int:
+        """``b`` was appended to ``frame``; returns _GO_ON, _ABANDON or _REPROCESS."""
+        raise NotImplementedError
+
+    def _end(self, state: int) -> None:
+        """The candidate is over: the decoder goes to ``state`` (_PLAIN, or _SKIP to the next marker)."""
+        self.frame = bytearray()
+        self.next_state = state
+
+    def _reject(self, out: list[Result], reason: str, state: int = _PLAIN_STATE) -> None:
+        self.counters.reject(out, reason, self.NAME)
+        self._end(state)
+
+    def _overlong(self, out: list[Result]) -> None:
+        self._reject(out, "overlong", _SKIP)
+
+
+class AccessIsFraming(MarkedFraming):
+    """``FS STX line CR line CR [line CR] ETX GS``: a body of MRZ characters and line ends."""
+
+    NAME = "accessis"
+    START = FS
+
+    def begin(self) -> None:
+        super().begin()
+        self._line_len = 0
+        self._prev = -1
+        self._etx = False
+
+    def step(self, b: int, out: list[Result]) -> int:
+        if len(self.frame) == 2:
+            return _GO_ON if b == STX else _ABANDON
+        if self._etx:
+            return self._close(b, out)
+        if b in _MRZ:
+            self._line_len += 1
+        elif b == CR or b == LF:
+            if not (b == LF and self._prev == CR):
+                if self._line_len == 0:
+                    return _ABANDON  # blank line: not an Access-IS body
+                self._line_len = 0
+        elif b == ETX:
+            self._etx = True
+        else:
+            return _ABANDON
+        self._prev = b
+        if len(self.frame) > self.max_frame:
+            self._overlong(out)
+        return _GO_ON
+
+    def _close(self, b: int, out: list[Result]) -> int:
+        """The byte after ETX: GS ends the frame, anything else makes it a false start."""
+        if b != GS:
+            return _ABANDON
+        body = bytes(self.frame[2:-2])
+        self._end(_PLAIN_STATE)
+        lines = [x for x in body.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n") if x]
+        if not lines:
+            self.counters.reject(out, "empty frame", self.NAME)
+        else:
+            self.counters.emit(out, lines, self.NAME)
+        return _GO_ON
+
+
+class RteFraming(MarkedFraming):
+    """``SOH LEN_LO LEN_HI 'O' 'U' STX flag line CR line CR line CR ETX BCC`` (see the module doc)."""
+
+    NAME = "rte"
+    START = SOH
+    HEADER = 6  # SOH, the two length bytes, 'O' 'U' STX: from here on, problems are rejects
+    MAGIC = b"OU"
+    MIN_LENGTH = 8  # 'O' 'U' STX flag CR CR CR ETX
+
+    def begin(self) -> None:
+        super().begin()
+        self._length = 0
+
+    def step(self, b: int, out: list[Result]) -> int:
+        k = len(self.frame) - 1
+        if k < self.HEADER:
+            return self._header(k, b, out)
+        if k == self.HEADER:
+            return _GO_ON  # the flag byte: any value
+        etx_at = 3 + self._length - 1
+        if k < etx_at:
+            if b in _RTE_BODY:
+                return _GO_ON
+            if b == ETX:
+                self._reject(out, "length mismatch")
+                return _GO_ON
+            self._reject(out, "invalid byte in frame")
+            return _REPROCESS
+        if k == etx_at:
+            if b == ETX:
+                return _GO_ON
+            self._reject(out, "length mismatch", _SKIP)
+            return _REPROCESS
+        self._check(b, out)  # k == etx_at + 1: the BCC byte
+        return _GO_ON
+
+    def _header(self, k: int, b: int, out: list[Result]) -> int:
+        """The length bytes, the magic and STX; a wrong magic or STX is a false start."""
+        if k <= 2:
+            if k == 2:
+                self._length = (self.frame[1] | (self.frame[2] << 8)) & 0x3FFF
+            return _GO_ON
+        if k < 5:
+            return _GO_ON if b == self.MAGIC[k - 3] else _ABANDON
+        if b != STX:
+            return _ABANDON
+        if self._length + 4 > self.max_frame:
+            self._overlong(out)
+        elif self._length < self.MIN_LENGTH:
+            self._reject(out, "bad length", _SKIP)
+        return _GO_ON
+
+    def _check(self, bcc: int, out: list[Result]) -> None:
+        """The whole frame is in: the BCC, then three CR-ended lines."""
+        frame = self.frame
+        self._end(_PLAIN_STATE)
+        if rte_bcc(frame[1:-1]) != bcc:
+            self.counters.reject(out, "bad BCC", self.NAME)
+            return
+        parts = bytes(frame[7:-2]).split(b"\r")
+        lines = [p.strip(PAD) for p in parts[:3]]
+        if len(parts) != 4 or parts[3] or any(PAD in x for x in lines):
+            self.counters.reject(out, "malformed frame", self.NAME)
+            return
+        lines = [x for x in lines if x]
+        if not lines:
+            self.counters.reject(out, "empty frame", self.NAME)
+            return
+        self.counters.emit(out, lines, self.NAME)
+
 
 class FrameDecoder:
     """Incremental decoder: ``feed(bytes) -> [ScannerFrame | Reject]``, never raises on input.
 
-    Memory is bounded: one candidate frame of at most ``max_frame`` bytes, or up to
-    three plain lines of at most 44 characters plus the line being read.
+    Dispatches bytes between the framings: plain text until a start marker, then the
+    marked framing it opens, until that framing ends its candidate. Memory is bounded:
+    one candidate frame of at most ``max_frame`` bytes, or up to three plain lines of at
+    most 44 characters plus the line being read.
     """
 
     def __init__(self, max_frame: int = MAX_FRAME) -> None:
         if max_frame < 64:
             raise ValueError("max_frame must be at least 64")
         self.max_frame = max_frame
-        self.frames: dict[str, int] = {name: 0 for name in FRAMINGS}
-        self.rejects: dict[str, int] = {}
-        self.garbage_bytes = 0
+        self.counters = _Counters()
         self.bytes_in = 0
-        self._state = _PLAIN
-        self._frame = bytearray()
-        # plain state
-        self._cur = bytearray()
-        self._lines: list[bytes] = []
-        self._last = -1
-        # framed-candidate state
-        self._line_len = 0
-        self._prev = -1
-        self._etx = False
-        self._rte_len = 0
+        self._marked = {f.START: f for f in (AccessIsFraming(self.counters, max_frame),
+                                              RteFraming(self.counters, max_frame))}
+        self._plain = PlainFraming(self.counters, frozenset(self._marked))
+        self._candidate: MarkedFraming | None = None
+        self._skipping = False  # after an overlong or broken frame: garbage until a start marker
+
+    @property
+    def frames(self) -> dict[str, int]:
+        return self.counters.frames
+
+    @property
+    def rejects(self) -> dict[str, int]:
+        return self.counters.rejects
+
+    @property
+    def garbage_bytes(self) -> int:
+        return self.counters.garbage_bytes
 
     # -- public ----------------------------------------------------------------
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Result]:
+        """Every frame and reject the bytes complete (bytes may arrive split anywhere)."""
         out: list[Result] = []
         chunk = bytes(data)
         self.bytes_in += len(chunk)
@@ -208,30 +483,34 @@ class FrameDecoder:
     def flush_timeout(self) -> list[Result]:
         """The line went quiet: end a plain document, give up on partial frames.
 
-        A partial RTE frame whose header was seen is rejected as ``incomplete
-        frame``; any other partial candidate is re-scanned as plain bytes (it was
-        most likely a false start in noise in front of a plain document).
+        A partial frame whose header was seen (RTE) is rejected as ``incomplete frame``;
+        any other partial candidate is re-scanned as plain bytes (it was most likely a
+        false start in noise in front of a plain document).
         """
         out: list[Result] = []
         for _ in range(self.max_frame + 1):
-            if self._state == _RTE and len(self._frame) >= 6:
-                self._reject(out, "incomplete frame", "rte")
-                self._frame = bytearray()
-                self._state = _PLAIN
-            elif self._state in (_ACCESSIS, _RTE):
-                self._abandon_and_rescan(out, b"")
-            else:
+            candidate = self._candidate
+            if candidate is None:
                 break
-        if self._state == _SKIP:
-            self._state = _PLAIN
-        self._finish_plain(out)
-        self._last = -1
+            if candidate.HEADER is not None and len(candidate.frame) >= candidate.HEADER:
+                candidate._reject(out, "incomplete frame")
+                self._candidate = None
+            else:
+                self._run(self._abandon(), out)
+        self._skipping = False
+        self._plain.finish(out)
+        self._plain.last = -1
         return out
 
     @property
     def idle(self) -> bool:
         """True when no partial frame or plain line is held (nothing for a timeout to end)."""
-        return self._state == _PLAIN and not self._cur and not self._lines
+        return self._candidate is None and not self._skipping and not self._plain.held()
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of a partial frame or plain document held (bounded by ``max_frame``)."""
+        return self._plain.held() + (len(self._candidate.frame) if self._candidate is not None else 0)
 
     def stats(self) -> dict[str, object]:
         """Counters only (frames per framing, rejects per reason, garbage bytes)."""
@@ -244,251 +523,63 @@ class FrameDecoder:
 
     def reset(self) -> None:
         """Drops partial state (the port was closed); counters are kept."""
-        held = len(self._frame) + len(self._cur) + sum(len(x) for x in self._lines)
-        self.garbage_bytes += held
-        self._state = _PLAIN
-        self._frame = bytearray()
-        self._cur = bytearray()
-        self._lines = []
-        self._last = -1
+        self.counters.garbage_bytes += self.held_bytes
+        if self._candidate is not None:
+            self._candidate.frame = bytearray()
+        self._candidate = None
+        self._skipping = False
+        self._plain.clear()
 
     # -- machinery -------------------------------------------------------------
-
-    def _reject(self, out: list[Result], reason: str, framing: str) -> None:
-        self.rejects[reason] = self.rejects.get(reason, 0) + 1
-        out.append(Reject(reason, framing))
-
-    def _emit(self, out: list[Result], text: str, framing: str) -> None:
-        self.frames[framing] += 1
-        out.append(ScannerFrame(text, framing))
 
     def _abandon(self) -> bytes:
         """The candidate was a false start: its first byte is garbage; returns the
         bytes after it, which the caller scans again."""
-        frame = self._frame
-        self._frame = bytearray()
-        self._state = _PLAIN
-        self._last = -1
-        self.garbage_bytes += 1
+        assert self._candidate is not None
+        frame = self._candidate.frame
+        self._candidate.frame = bytearray()
+        self._candidate = None
+        self._plain.last = -1
+        self.counters.garbage_bytes += 1
         return bytes(frame[1:])
 
-    def _abandon_and_rescan(self, out: list[Result], rest: bytes) -> None:
-        self._run(self._abandon() + rest, out)
-
-    def _start_frame(self, b: int) -> None:
-        self._frame = bytearray((b,))
-        self._state = _ACCESSIS if b == FS else _RTE
-        self._line_len = 0
-        self._prev = -1
-        self._etx = False
-        self._rte_len = 0
-
     def _run(self, buf: bytes, out: list[Result]) -> None:
-        mrz = _MRZ
         i = 0
         n = len(buf)
         while i < n:
-            st = self._state
-            if st == _PLAIN:
-                # Fast path over noise and plain lines, byte by byte.
-                cur = self._cur
-                while i < n:
-                    b = buf[i]
-                    i += 1
-                    if b in mrz:
-                        cur.append(b)
-                        if len(cur) > MAX_LINE:
-                            # Longer than any MRZ line: what came before cannot be
-                            # part of a zone; keep the last 44 as a possible first line.
-                            self.garbage_bytes += len(cur) - MAX_LINE + sum(len(x) for x in self._lines)
-                            self._lines = []
-                            del cur[:-MAX_LINE]
-                    elif b == CR or b == LF:
-                        if b == LF and self._last == CR:
-                            pass
-                        elif cur:
-                            self._lines.append(bytes(cur))
-                            cur.clear()
-                            if len(self._lines) > 3:
-                                self.garbage_bytes += len(self._lines.pop(0))
-                        elif self._lines:
-                            self._finish_plain(out)
-                        else:
-                            self.garbage_bytes += 1
-                    elif b == FS or b == SOH:
-                        self._finish_plain(out)
-                        self._start_frame(b)
-                        self._last = b
-                        break
-                    else:
-                        if cur or self._lines:
-                            self._finish_plain(out)
-                        self.garbage_bytes += 1
-                    self._last = b
-            elif st == _SKIP:
-                b = buf[i]
-                if b == FS or b == SOH:
-                    self._state = _PLAIN
-                    self._last = -1
-                else:
-                    self.garbage_bytes += 1
-                    i += 1
-            elif st == _ACCESSIS:
+            candidate = self._candidate
+            if self._skipping:
+                i = self._skip(buf, i)
+            elif candidate is None:
+                i = self._plain.scan(buf, i, out)
+                if self._plain.last in self._marked:
+                    self._candidate = self._marked[self._plain.last]
+                    self._candidate.begin()
+            else:
                 b = buf[i]
                 i += 1
-                self._frame.append(b)
-                verdict = self._step_accessis(b, out)
-                if verdict == "abandon":
+                candidate.frame.append(b)
+                verdict = candidate.step(b, out)
+                if verdict == _ABANDON:
                     # Iterative, not recursive: noise holds many false starts.
                     buf = self._abandon() + buf[i:]
                     i = 0
                     n = len(buf)
-            else:
-                b = buf[i]
-                i += 1
-                self._frame.append(b)
-                verdict = self._step_rte(b, out)
-                if verdict == "abandon":
-                    buf = self._abandon() + buf[i:]
-                    i = 0
-                    n = len(buf)
-                elif verdict == "reprocess":
+                    continue
+                if verdict == _REPROCESS:
                     i -= 1
+                if candidate.next_state != _CANDIDATE:
+                    self._candidate = None
+                    self._skipping = candidate.next_state == _SKIP
+                    self._plain.last = -1
 
-    def _finish_plain(self, out: list[Result]) -> None:
-        """End of a plain candidate: emit it if its last lines have an MRZ's shape."""
-        lines = self._lines
-        if self._cur:
-            lines.append(bytes(self._cur))
-            self._cur.clear()
-        self._lines = []
-        if not lines:
-            return
-        width = len(lines[-1])
-        need = LINES_FOR_WIDTH.get(width, 0)
-        if need == 0 or len(lines) < need:
-            self.garbage_bytes += sum(len(x) for x in lines)
-            return
-        take = lines[-need:]
-        if len(take[0]) < width or any(len(x) != width for x in take[1:]):
-            self.garbage_bytes += sum(len(x) for x in lines)
-            return
-        self.garbage_bytes += sum(len(x) for x in lines[:-need]) + len(take[0]) - width
-        take[0] = take[0][-width:]
-        self._emit(out, "\n".join(x.decode("ascii") for x in take), "plain")
-
-    def _overlong(self, out: list[Result], framing: str) -> None:
-        self._reject(out, "overlong", framing)
-        self._frame = bytearray()
-        self._state = _SKIP
-
-    def _step_accessis(self, b: int, out: list[Result]) -> str:
-        k = len(self._frame) - 1
-        if k == 1:
-            return "" if b == STX else "abandon"
-        if self._etx:
-            if b != GS:
-                return "abandon"
-            body = bytes(self._frame[2:-2])
-            self._frame = bytearray()
-            self._state = _PLAIN
-            self._last = -1
-            lines = [x for x in body.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n") if x]
-            if not lines:
-                self._reject(out, "empty frame", "accessis")
-            else:
-                self._emit(out, "\n".join(x.decode("ascii") for x in lines), "accessis")
-            return "done"
-        if b in _MRZ:
-            self._line_len += 1
-        elif b == CR or b == LF:
-            if not (b == LF and self._prev == CR):
-                if self._line_len == 0:
-                    return "abandon"  # blank line: not an Access-IS body
-                self._line_len = 0
-        elif b == ETX:
-            self._etx = True
-        else:
-            return "abandon"
-        self._prev = b
-        if len(self._frame) > self.max_frame:
-            self._overlong(out, "accessis")
-            return "overlong"
-        return ""
-
-    def _step_rte(self, b: int, out: list[Result]) -> str:
-        frame = self._frame
-        k = len(frame) - 1
-        if k <= 2:
-            if k == 2:
-                self._rte_len = (frame[1] | (frame[2] << 8)) & 0x3FFF
-            return ""
-        if k == 3:
-            return "" if b == 0x4F else "abandon"  # 'O'
-        if k == 4:
-            return "" if b == 0x55 else "abandon"  # 'U'
-        if k == 5:
-            if b != STX:
-                return "abandon"
-            # Header seen: from here on, problems are rejects, not false starts.
-            if self._rte_len + 4 > self.max_frame:
-                self._overlong(out, "rte")
-                return "overlong"
-            if self._rte_len < 8:  # 'O' 'U' STX flag CR CR CR ETX
-                self._reject(out, "bad length", "rte")
-                self._frame = bytearray()
-                self._state = _SKIP
-                return "rejected"
-            return ""
-        if k == 6:
-            return ""  # the flag byte: any value
-        etx_at = 3 + self._rte_len - 1
-        if k < etx_at:
-            if b in _RTE_BODY:
-                return ""
-            self._frame = bytearray()
-            self._state = _PLAIN
-            self._last = -1
-            if b == ETX:
-                self._reject(out, "length mismatch", "rte")
-                return "rejected"
-            self._reject(out, "invalid byte in frame", "rte")
-            return "reprocess"
-        if k == etx_at:
-            if b == ETX:
-                return ""
-            self._reject(out, "length mismatch", "rte")
-            self._frame = bytearray()
-            self._state = _SKIP
-            return "reprocess"
-        # k == etx_at + 1: the BCC byte
-        self._frame = bytearray()
-        self._state = _PLAIN
-        self._last = -1
-        if rte_bcc(frame[1:k]) != b:
-            self._reject(out, "bad BCC", "rte")
-            return "rejected"
-        parts = bytes(frame[7:k - 1]).split(b"\r")
-        if len(parts) != 4 or parts[3]:
-            self._reject(out, "malformed frame", "rte")
-            return "rejected"
-        lines = [p.strip(PAD) for p in parts[:3]]
-        if any(PAD in x for x in lines):
-            self._reject(out, "malformed frame", "rte")
-            return "rejected"
-        lines = [x for x in lines if x]
-        if not lines:
-            self._reject(out, "empty frame", "rte")
-            return "rejected"
-        self._emit(out, "\n".join(x.decode("ascii") for x in lines), "rte")
-        return "done"
-
-
-def decode_all(chunks: Iterable[bytes], max_frame: int = MAX_FRAME) -> list[Result]:
-    """Feeds every chunk then a timeout; handy for tests and one-shot decoding."""
-    d = FrameDecoder(max_frame)
-    out: list[Result] = []
-    for c in chunks:
-        out.extend(d.feed(c))
-    out.extend(d.flush_timeout())
-    return out
+    def _skip(self, buf: bytes, i: int) -> int:
+        """Garbage up to the next start marker (left unread, for the plain scan to open)."""
+        n = len(buf)
+        while i < n and buf[i] not in self._marked:
+            self.counters.garbage_bytes += 1
+            i += 1
+        if i < n:
+            self._skipping = False
+            self._plain.last = -1
+        return i

@@ -1,59 +1,15 @@
 """Byte transports for the service port: anything with ``read(n)`` (returns b"" after a short
 timeout) and ``write(data)`` (raises an ``OSError`` when the other side takes nothing for a
 write timeout, so a stalled peer cannot block either end for ever). A pyserial ``Serial``
-opened with ``timeout=`` and ``write_timeout=`` is one; ``FdTransport`` wraps a file
-descriptor (a pty in tests, a raw tty)."""
+opened with ``timeout=`` and ``write_timeout=`` is one (its ``SerialTimeoutException`` is an
+``OSError``); the tests' ``FdTransport`` (tests/fd_transport.py) wraps a pty."""
 
 from __future__ import annotations
 
-import errno
-import os
-import select
 from typing import Protocol
-
-from firmware.deadline import Deadline
 
 
 class Transport(Protocol):
     def read(self, size: int = 1) -> bytes: ...
 
     def write(self, data: bytes, /) -> int | None: ...
-
-
-class WriteTimeout(OSError):
-    """The other side took no bytes within the write timeout (it stopped reading)."""
-
-
-class FdTransport:
-    def __init__(self, fd: int, timeout: float = 0.2, write_timeout: float = 5.0) -> None:
-        self.fd = fd
-        self.timeout = timeout
-        self.write_timeout = write_timeout
-        if fd >= 0:  # a blocking write of more than the tty buffers would wait for a reader for ever
-            os.set_blocking(fd, False)
-
-    def read(self, size: int = 1) -> bytes:
-        ready, _, _ = select.select([self.fd], [], [], self.timeout)
-        if not ready:
-            return b""
-        try:
-            return os.read(self.fd, size)
-        except OSError as e:
-            if e.errno in (errno.EIO, errno.EAGAIN):  # pty: the other side is closed
-                return b""
-            raise
-
-    def write(self, data: bytes, /) -> int:
-        view = memoryview(data)
-        deadline = Deadline(self.write_timeout)
-        while view:
-            _, ready, _ = select.select([], [self.fd], [], deadline.remaining())
-            if not ready:
-                raise WriteTimeout(errno.ETIMEDOUT, f"no bytes taken within {self.write_timeout:g} s")
-            try:
-                n = os.write(self.fd, view)
-            except BlockingIOError:
-                continue
-            view = view[n:]
-            deadline.restart()  # a slow reader is still a reader
-        return len(data)

@@ -105,8 +105,3 @@ def encode_set(hashes: np.ndarray, end_years: np.ndarray, universe: int, salt: b
                        salt, 0, 0)
     return head + b"".join(records) + b"".join(streams), counts
 
-
-def build_wire(keys: Sequence[str], end_years: Sequence[int], universe: int,
-               salt: bytes) -> tuple[bytes, dict[int, int]]:
-    """The wire file for ``keys`` (each with its ban-end year, 0 = none given)."""
-    return encode_set(raw_hashes(salt, keys), np.asarray(end_years, dtype=np.int64), universe, salt)
