@@ -1,6 +1,7 @@
 """The kiosk loop: resident memory over many scans, and scan-to-frame latency.
 
-Two phases, each the real ``firmware.kiosk.loop.Kiosk`` with the demo's signed list:
+Two phases, each the real ``firmware.kiosk.loop.Kiosk`` with the demo's signed list, wired
+by the kiosk's own composition root (``firmware/app/compose.py``) over the devices below:
 
 1. **loop** (``--scans``, default 100,000): a stand-in link that feeds each generated zone,
    framed as the reader sends it, through the link's own decoder and event code
@@ -40,8 +41,8 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from firmware.kiosk.config import KioskConfig
-from firmware.kiosk.lists import InstalledList
+from firmware.app.compose import Devices, build
+from firmware.app.config import KioskConfig
 from firmware.kiosk.loop import Kiosk
 from firmware.kiosk.screen import CHOOSE_LANGUAGE, DONE, LANG_KEY, LARGE_TEXT, MORE_TIME, Screen
 from firmware.kiosk.state import MORE_TIME_TIMES
@@ -116,7 +117,13 @@ class SketchRenderer:
 
 
 class NullDisplay:
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size = size
+
     def show(self, image: Any, name: str = "") -> None:
+        pass
+
+    def close(self) -> None:
         pass
 
 
@@ -126,12 +133,16 @@ class FramebufferSink:
     def __init__(self, size: tuple[int, int]) -> None:
         from kiosk_ui.display import FramebufferFormat
 
+        self.size = size
         self.format = FramebufferFormat(size[0], size[1], 16, size[0] * 2)
         self.buffer = bytearray(self.format.stride * size[1])
 
     def show(self, image: Any, name: str = "") -> None:
         data = self.format.encode(image)
         self.buffer[: len(data)] = data
+
+    def close(self) -> None:
+        pass
 
 
 class Zones:
@@ -162,7 +173,7 @@ class Zones:
 def visit(kiosk: Kiosk, rng: random.Random, n: int) -> None:
     """What a traveller might press on the result: now and then another language, large
     text, more time or the language chooser; then "done"."""
-    languages = kiosk.config.languages
+    languages = kiosk.settings.languages
     if n % 7 == 3:
         kiosk.press(LANG_KEY + rng.choice(languages))
     if n % 11 == 5:
@@ -247,8 +258,8 @@ def loop_phase(state: Path, config: KioskConfig, today: dt.date, size: tuple[int
     from firmware.kiosk.health import KioskHealth
 
     health = KioskHealth(state.parent / "safar.prom", state)
-    kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), NullDisplay(),
-                  SketchRenderer(size), size, clock=lambda: clock[0], today=lambda: today, health=health)
+    kiosk = build(config, state, Devices(link=link, display=NullDisplay(size), renderer=SketchRenderer(size),
+                                         health=health), clock=lambda: clock[0], today=lambda: today)
     kiosk.start()
     rng = random.Random(1)
     zones = Zones(1, today)
@@ -325,15 +336,12 @@ def renderer_caches(renderer: Any) -> str:
 
 def real_phase(work: Path, state: Path, config: KioskConfig, today: dt.date, size: tuple[int, int], scans: int,
                warm: int, tracer: Tracer) -> bool:
-    from kiosk_ui.render import Renderer
-
     ymd = (today.year, today.month, today.day)
     scanner = EmulatedScanner(link=str(work / "scanner"))
     link = ScannerLink(scanner.name, today=lambda: ymd)
     frames = Frames()
     display = FramebufferSink(size)
-    kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), display, Renderer(config.branding),
-                  size, today=lambda: today, on_frame=frames.shown)
+    kiosk = build(config, state, Devices(link=link, display=display), today=lambda: today, on_frame=frames.shown)
     kiosk.start()
     for _ in range(20):
         kiosk.step(0.02)

@@ -17,17 +17,17 @@ import sys
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("host_tools.demo", "run the demo kiosk: emulated scanner, demo signed list, screens as PNG"),
-    "kiosk": ("firmware.kiosk.service", "run the kiosk (under systemd on the device)"),
+    "kiosk": ("firmware.app.kiosk_cli", "run the kiosk (under systemd on the device)"),
     "mrz": ("host_tools.mrz_cli", "parse (and generate) machine-readable zones"),
     "scanner-emulator": ("host_tools.scanner_emulator", "emulate an MRZ scanner on a pty or a real port"),
     "keys": ("host_tools.keys_cli",
              "officials' signing keys and root versions: init, add, rotate, remove, renew, sign-root, show"),
     "bundle": ("host_tools.bundle_cli", "sign, co-sign, verify and publish ban-list bundles (USB folder or web root)"),
     "flash": ("host_tools.flash", "send a published list to a kiosk over its serial service port"),
-    "update": ("firmware.update.cli", "the kiosk's signed list: status, install, usb, poll, provision"),
-    "serviceport": ("firmware.serviceport.server", "kiosk side of the serial service port (receives lists)"),
-    "diag": ("firmware.diag.cli", "hardware and list diagnostics (exit 0 pass, 1 warn, 2 fail)"),
-    "camera": ("firmware.camera.cli", "read the MRZ in camera images (the camera reader, one frame each)"),
+    "update": ("firmware.app.update_cli", "the kiosk's signed list: status, install, usb, poll, provision"),
+    "serviceport": ("firmware.app.serviceport_cli", "kiosk side of the serial service port (receives lists)"),
+    "diag": ("firmware.app.diag_cli", "hardware and list diagnostics (exit 0 pass, 1 warn, 2 fail)"),
+    "camera": ("firmware.app.camera_cli", "read the MRZ in camera images (the camera reader, one frame each)"),
     "list": ("host_tools.list_cli", "build, inspect and spot-check ban-list bundles"),
 }
 

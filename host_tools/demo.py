@@ -30,17 +30,15 @@ from typing import Any
 
 from PIL import Image
 
+from firmware.app.compose import Devices, build
+from firmware.app.config import EXAMPLE, KioskConfig
 from firmware.camera.reader import CameraLink, Links
 from firmware.camera.recognise import LineReader
 from firmware.cliutil import command_parser, run_cli
 from firmware.deadline import Deadline
-from firmware.kiosk.config import EXAMPLE, KioskConfig
 from firmware.kiosk.health import KioskHealth
-from firmware.kiosk.lists import InstalledList
-from firmware.kiosk.loop import Kiosk
-from firmware.kiosk.printer import SlipPrinter
 from firmware.kiosk.screen import SUPPORTED_SIZES, Screen, supported_size
-from firmware.kiosk.service import service_checks
+from firmware.printer.escpos import SlipPrinter
 from firmware.scanner.framing import encode
 from firmware.scanner.link import ScannerLink
 from firmware.update import install, provision
@@ -50,9 +48,6 @@ from host_tools.listbuild.csvinput import read_list
 from host_tools.scanner_emulator import EmulatedScanner
 from host_tools.signing import make_demo_repository
 from kiosk_ui.display import PngDisplay
-from kiosk_ui.i18n import RTL_LANGUAGES, Texts
-from kiosk_ui.render import Renderer
-from kiosk_ui.slip import render_slip
 
 DEMO_CSV = """\
 фамилия;имя;отчество;дата рождения;гражданство;номер паспорта;запрет до;номер записи
@@ -159,17 +154,33 @@ class _HeldPassport:
 class _Recorder:
     def __init__(self) -> None:
         self.shots: list[tuple[Screen, Path, str]] = []
-        self.slips: list[Path] = []
         self.caption = ""
 
 
-def demo_config(work: Path) -> KioskConfig:
-    """The example config, with the slip printer on: it "prints" into a file (ESC/POS bytes)."""
+def demo_config(work: Path, scanner_port: str) -> KioskConfig:
+    """The example config, with the scanner on the emulator's pty and the slip printer on: it
+    "prints" into a file (ESC/POS bytes)."""
     data = tomllib.loads(EXAMPLE)
     device = work / "printer.escpos"
     device.touch()
     data["printer"] = {"enabled": True, "device": str(device), "paper_width_mm": 80}
+    data["scanner"]["port"] = scanner_port
     return KioskConfig(data, "<demo>")
+
+
+class _PreviewPrinter:
+    """The slip printer, and a PNG of each slip beside the screens."""
+
+    def __init__(self, printer: SlipPrinter, out: Path) -> None:
+        self.printer = printer
+        self.out = out
+        self.slips: list[Path] = []
+
+    def print_image(self, image: Image.Image) -> None:
+        path = self.out / f"slip-{len(self.slips) + 1}.png"
+        image.save(path)
+        self.slips.append(path)
+        self.printer.print_image(image)
 
 
 def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Path, str]]:
@@ -181,32 +192,21 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         work = Path(tmp)
         print("demo: building, signing and installing the demo list ...", flush=True)
         state = prepare_state(work, today)
-        config = demo_config(work)
         display = PngDisplay(out, size)
         rec = _Recorder()
         scanner = EmulatedScanner(link=str(work / "scanner"))
         print(f"demo: scanner emulator on {scanner.name} (-> {scanner.path})", flush=True)
+        config = demo_config(work, scanner.name)
         link = ScannerLink(scanner.name, today=lambda: (today.year, today.month, today.day), inter_byte_timeout=0.15)
-        printer = SlipPrinter(config.printer_device)
-        texts = Texts()
+        previews = _PreviewPrinter(SlipPrinter(config.printer_device), out)
 
-        def on_frame(screen: Screen, rendered: Any) -> None:
+        def on_frame(screen: Screen, drawn: Any) -> None:
             rec.shots.append((screen, display.frames[-1], rec.caption))
 
-        def print_slip(screen: Screen) -> None:
-            """As the kiosk prints (firmware.kiosk.service.slip_printer), plus a PNG preview."""
-            image = render_slip(config.branding, texts, screen.lang, screen.list_date or "?",
-                                screen.valid_until or "?", config.printer_dots, rtl=screen.lang in RTL_LANGUAGES)
-            path = out / f"slip-{len(rec.slips) + 1}-{screen.lang}.png"
-            image.save(path)
-            rec.slips.append(path)
-            printer.print_image(image)
-
         health = KioskHealth(out / "safar.prom", state, write_every=1.0)  # what a fleet's monitoring reads
-        kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), display,
-                      Renderer(config.branding), size, on_frame=on_frame, today=lambda: today,
-                      checks=lambda: service_checks(state, scanner.name, config.false_alarm_limits),
-                      print_slip=print_slip, health=health)
+        # The kiosk's own composition root: only the devices differ from a kiosk's.
+        kiosk = build(config, state, Devices(link=link, display=display, printer=previews, health=health),
+                      today=lambda: today, on_frame=on_frame)
 
         def settle(kind: str, frames: int, timeout: float = 8.0, until: Any = None) -> None:
             """Steps until a frame after the ``frames``-th shows ``kind`` (and ``until()`` holds)."""
@@ -290,10 +290,10 @@ def run(out: Path, size: tuple[int, int] = (1024, 600)) -> list[tuple[Screen, Pa
         link.close()
         scanner.unplug()
         printed = Path(config.printer_device).stat().st_size
-    print(f"demo: {len(rec.slips)} slip(s) printed ({printed} bytes of ESC/POS), previews in {out}", flush=True)
+    print(f"demo: {len(previews.slips)} slip(s) printed ({printed} bytes of ESC/POS), previews in {out}", flush=True)
     print(f"demo: fleet health (node_exporter textfile, {health.scans} scans counted, nothing about anyone) "
           f"in {out / 'safar.prom'}", flush=True)
-    write_index(out, rec.shots, size, rec.slips)
+    write_index(out, rec.shots, size, previews.slips)
     return rec.shots
 
 

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from firmware.kiosk.config import EXAMPLE
+from firmware.app.config import EXAMPLE
 
 EXAMPLE_DATA = tomllib.loads(EXAMPLE)
 

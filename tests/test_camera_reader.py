@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from firmware.app.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.camera.reader import Agreement, CameraLink, Links, read_frame
 from firmware.camera.recognise import LineReader
 from firmware.camera.sources import CameraError, FileSource
-from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
 from host_tools.camera_pages import render_page
 from host_tools.fake_documents import random_document
@@ -231,8 +231,7 @@ def test_diag_checks_the_camera_when_one_is_configured(tmp_path: Path) -> None:
 
 
 def test_the_kiosk_shows_a_camera_read_like_a_scanned_one(tmp_path: Path, reader: LineReader) -> None:
-    from firmware.kiosk.lists import InstalledList
-    from firmware.kiosk.loop import Kiosk
+    from firmware.app.compose import Devices, build
     from tests.test_kiosk import _NoPixels, signed_state
 
     folder, doc = _frames(tmp_path, [51, 52, 53])
@@ -240,7 +239,7 @@ def test_the_kiosk_shows_a_camera_read_like_a_scanned_one(tmp_path: Path, reader
     config = KioskConfig.example()
     pixels, shown = _NoPixels(), []
     link = CameraLink(lambda: FileSource(folder), reader, today=lambda: TODAY)
-    kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), pixels, pixels, (800, 480),
+    kiosk = build(config, state, Devices(link=link, display=pixels, renderer=pixels, camera=link),
                   today=lambda: dt.date(*TODAY), on_frame=lambda s, r: shown.append(s.kind))
     try:
         kiosk.refresh_list()

@@ -20,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from update_world import World
 
+from firmware.app.serviceport_cli import main as server_main
 from firmware.serviceport import protocol as p
 from firmware.serviceport.server import ServicePort
-from firmware.serviceport.server import main as server_main
 from firmware.update import audit_entries, installed, provision
 from firmware.update.layout import StateLayout
 from host_tools import flash

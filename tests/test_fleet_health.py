@@ -24,10 +24,9 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from update_world import INSTALL_DAY
 
-from firmware.kiosk.config import KioskConfig
+from firmware.app.compose import Devices, build
+from firmware.app.config import KioskConfig
 from firmware.kiosk.health import RESULT_TOTALS_MIN_SCANS, KioskHealth, KioskStatus
-from firmware.kiosk.lists import InstalledList
-from firmware.kiosk.loop import Kiosk
 from firmware.update import install, read_floors
 from firmware.update.errors import UpdateError
 from host_tools.fake_documents import random_document
@@ -321,8 +320,8 @@ def test_1000_scans_through_the_kiosk_loop_are_counted_and_the_file_holds_nothin
                         day_zone=dt.UTC)
     config = KioskConfig.example()
     link, pixels = FakeScannerLink(), _NoPixels()
-    kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), pixels, pixels, (800, 480),
-                  today=lambda: TODAY, clock=lambda: clock[0], health=fleet)
+    kiosk = build(config, state, Devices(link=link, display=pixels, renderer=pixels, health=fleet),
+                  today=lambda: TODAY, clock=lambda: clock[0])
     kiosk.refresh_list()
     kiosk.step(0)
     seen: list[str] = []

@@ -18,14 +18,16 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from firmware.app.compose import Devices, build, settings_from
+from firmware.app.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.core import mrz
-from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk, passport_validity
-from firmware.kiosk.printer import SlipPrinter
+from firmware.kiosk.parts import KioskParts
 from firmware.kiosk.screen import Button, Screen
 from firmware.kiosk.state import READING_SECONDS, KioskState, ListStatus
 from firmware.kiosk.systemd import Notifier
+from firmware.printer.escpos import SlipPrinter
 from firmware.scanner.events import DocumentRead, Event, ReadFailed, ScannerAvailable
 from firmware.scanner.link import ScannerLink
 from host_tools.fake_documents import FakeDocument, random_document
@@ -446,8 +448,7 @@ class Run:
         self.display = PngDisplay(tmp_path / "screens", size)
         self.screens: list = []
         self.link = ScannerLink(self.scanner.name, today=lambda: (2026, 11, 23), inter_byte_timeout=0.1)
-        self.kiosk = Kiosk(config, self.link, InstalledList(state, config.false_alarm_limits), self.display,
-                           Renderer(config.branding), size, today=lambda: TODAY,
+        self.kiosk = build(config, state, Devices(link=self.link, display=self.display), today=lambda: TODAY,
                            on_frame=lambda s, r: self.screens.append(s))
         self.kiosk.refresh_list()
 
@@ -573,8 +574,13 @@ class _NoPixels:
     def render(self, screen: Screen, size: tuple[int, int]) -> _Blank:
         return _Blank()
 
+    size = (800, 480)
+
     def show(self, image: Any, name: str = "frame") -> None:
         self.names.append(name)
+
+    def close(self) -> None:
+        pass
 
 
 def misread(p: FakeDocument) -> list[str]:
@@ -625,8 +631,9 @@ def test_privacy_1000_passports_through_the_loop_leave_nothing_in_state_or_logs(
                                         screen.valid_until or "?", 576))
         slips.append((screen.lang, device.read_bytes()))  # a file "device" is rewritten by each slip
 
-    kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), pixels, pixels, (800, 480),
-                  today=lambda: TODAY, on_frame=lambda s, r: shown.append(s), print_slip=print_slip)
+    kiosk = Kiosk(settings_from(config), KioskParts(link, InstalledList(state, config.false_alarm_limits), pixels,
+                                                    pixels, today=lambda: TODAY, on_frame=lambda s, r: shown.append(s),
+                                                    print_slip=print_slip))
     kiosk.refresh_list()
     kiosk.step(0)
     for i, p in enumerate(people):
@@ -802,7 +809,7 @@ def test_service_pin_by_button_sequence_with_lockout(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
     run = Run(tmp_path, state)
-    run.kiosk.config = KioskConfig(data)
+    run.kiosk.settings = settings_from(KioskConfig(data))
     run.kiosk.clock = lambda: now[0]
     run.kiosk.checks = lambda: (("clock", "pass", "Synchronised."),)
     t = EventTranslator(["tg", "ru", "uz", "en"], (800, 480), clock=lambda: now[0])
@@ -858,8 +865,9 @@ class SteppedClock:
 def clocked_kiosk(state: Path, clock: SteppedClock) -> tuple[Kiosk, list[Screen]]:
     config = KioskConfig.example()
     pixels, shown = _NoPixels(), []
-    kiosk = Kiosk(config, FakeScannerLink(), InstalledList(state, config.false_alarm_limits), pixels, pixels,
-                  (800, 480), clock=clock, today=lambda: TODAY, on_frame=lambda s, r: shown.append(s))
+    kiosk = Kiosk(settings_from(config), KioskParts(FakeScannerLink(), InstalledList(state, config.false_alarm_limits),
+                                                    pixels, pixels, clock=clock, today=lambda: TODAY,
+                                                    on_frame=lambda s, r: shown.append(s)))
     return kiosk, shown
 
 
@@ -943,8 +951,9 @@ def _loop(tmp_path: Path, people: list[FakeDocument], **kw: Any) -> tuple[Kiosk,
     state = signed_state(tmp_path, people)
     config = KioskConfig.example()
     link, pixels, shown = FakeScannerLink(), _NoPixels(), []
-    kiosk = Kiosk(config, link, InstalledList(state, config.false_alarm_limits), pixels, pixels, (800, 480),
-                  today=lambda: TODAY, on_frame=lambda s, r: shown.append(s), **kw)
+    kiosk = Kiosk(settings_from(config), KioskParts(link, InstalledList(state, config.false_alarm_limits), pixels,
+                                                    pixels, today=lambda: TODAY, on_frame=lambda s, r: shown.append(s),
+                                                    **kw))
     kiosk.refresh_list()
     kiosk.step(0)
     return kiosk, link, shown
@@ -1027,7 +1036,7 @@ def test_dari_without_the_text_layout_library_stops_the_kiosk_at_start(tmp_path:
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from PIL import features
 
-    from firmware.kiosk.service import check_text_layout
+    from firmware.app.compose import check_text_layout
 
     data = tomllib.loads(EXAMPLE)
     data["languages"] = ["tg", "prs"]

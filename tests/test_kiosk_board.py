@@ -6,6 +6,7 @@ and a board that goes away or falls silent while travellers are served."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import threading
@@ -16,12 +17,14 @@ from typing import Any
 
 import pytest
 
+from firmware.app.compose import settings_from
+from firmware.app.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.ioboard.protocol import BoardState, encode
 from firmware.kiosk import board as board_module
 from firmware.kiosk.board import KioskBoard, in_quiet_hours, lamps_for, parse_quiet_hours
-from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
+from firmware.kiosk.parts import KioskParts
 from firmware.kiosk.screen import Screen
 from firmware.kiosk.state import KioskState
 from host_tools.fake_documents import FakeDocument, random_document
@@ -75,10 +78,11 @@ class Rig:
         self.board = KioskBoard(port, watchdog_seconds=watchdog_seconds, cue_ms=80,
                                 quiet_hours=parse_quiet_hours("22:00-07:00"), timeout=2, wall=lambda: self.wall)
         config = KioskConfig.example()
-        self.kiosk = Kiosk(config, self.link, InstalledList(signed_state(tmp_path, people), config.false_alarm_limits),
-                           self.pixels, self.pixels, (800, 480), clock=self.clock, today=lambda: TODAY,
-                           on_frame=lambda s, r: self.shown.append(s), board=self.board, blank_after=blank_after,
-                           audit=lambda action, result: self.audited.append((action, result)))
+        settings = dataclasses.replace(settings_from(config), blank_after=blank_after)
+        self.kiosk = Kiosk(settings, KioskParts(
+            self.link, InstalledList(signed_state(tmp_path, people), config.false_alarm_limits), self.pixels,
+            self.pixels, clock=self.clock, today=lambda: TODAY, on_frame=lambda s, r: self.shown.append(s),
+            board=self.board, audit=lambda action, result: self.audited.append((action, result))))
         self.kiosk.refresh_list()
         self.kiosk.step(0)
 
@@ -341,8 +345,9 @@ def test_a_hung_loop_stops_kicking_and_the_board_resets_the_pi(
     config = KioskConfig.example()
     pixels = _NoPixels()
     board = KioskBoard(either_board.path, watchdog_seconds=5, timeout=2)
-    kiosk = Kiosk(config, HangingLink(), InstalledList(signed_state(tmp_path, []), config.false_alarm_limits),
-                  pixels, pixels, (800, 480), today=lambda: TODAY, board=board)
+    kiosk = Kiosk(settings_from(config), KioskParts(
+        HangingLink(), InstalledList(signed_state(tmp_path, []), config.false_alarm_limits), pixels, pixels,
+        today=lambda: TODAY, board=board))
     kiosk.refresh_list()
 
     def run() -> None:

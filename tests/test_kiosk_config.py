@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
+from firmware.app.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.kiosk.screen import Branding
 from tests.deployable import realistic
 

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
-from firmware.kiosk.config import EXAMPLE, KioskConfig
+from firmware.app.config import EXAMPLE, KioskConfig
 from firmware.kiosk.screen import (
     MAX_ASPECT,
     MAX_SIDE,

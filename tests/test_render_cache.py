@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from firmware.kiosk.config import KioskConfig
+from firmware.app.config import KioskConfig
 from firmware.kiosk.screen import CHOOSE_LANGUAGE, LARGE_TEXT, MORE_TIME, Screen
 from kiosk_ui import render
 from kiosk_ui.render import LENGTH_CACHE_ENTRIES, Renderer, iso_to_local

@@ -18,11 +18,11 @@ import pytest
 import segno
 from PIL import Image, ImageOps, features
 
+from firmware.app.config import EXAMPLE
 from firmware.diag import checks as C
 from firmware.diag import cli as diag_cli
-from firmware.kiosk.config import EXAMPLE
-from firmware.kiosk.printer import PrinterError, SlipPrinter, probe
 from firmware.kiosk.screen import Branding, Contact, Link
+from firmware.printer.escpos import PrinterError, SlipPrinter, probe
 from kiosk_ui.i18n import LANGUAGES, Texts
 from kiosk_ui.slip import QR_BORDER, QR_ERROR, SlipLayout, lay_out_slip, render_slip
 

@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
+from firmware.readings import FAIL, METRICS_TEXTFILE, PASS, SEVERITY, SOC_TEMPERATURE, WARN, soc_celsius
 from firmware.update.layout import DEFAULT_STATE, StateLayout
-
-PASS, WARN, FAIL = "pass", "warn", "fail"
-SEVERITY = {PASS: 0, WARN: 1, FAIL: 2}
 
 SCANNER_LINK = "/dev/safar-scanner"   # made by hw/udev/99-safar.rules
 IOBOARD_LINK = "/dev/safar-ioboard"   # made by hw/udev/99-safar.rules
-KIOSK_METRICS = "/run/safar-metrics/safar.prom"  # the running kiosk's health (firmware/kiosk/health.py)
+KIOSK_METRICS = METRICS_TEXTFILE  # the running kiosk's health (firmware/kiosk/health.py)
 KIOSK_METRICS_FRESH_SECONDS = 120  # it is rewritten every 15 s while the kiosk runs
 LIST_CYCLE_DAYS = 183                 # the official list comes every six months
 STORAGE_FAIL_BYTES = 50 * 1024 * 1024    # below this a new list cannot be installed beside the old one
@@ -481,10 +479,9 @@ def check_power(ctx: DiagContext) -> CheckResult:
 def check_temperature(ctx: DiagContext) -> CheckResult:
     """SoC temperature: warn at 70 °C, fail at 80 °C (the Pi throttles from 80-85 °C)."""
     name = "temperature"
-    text = _read(ctx.path("/sys/class/thermal/thermal_zone0/temp"))
-    if text is None or not text.lstrip("-").isdigit():
+    celsius = soc_celsius(_read(ctx.path(SOC_TEMPERATURE)))
+    if celsius is None:
         return CheckResult(name, WARN, "Cannot read the SoC temperature (thermal_zone0 missing).", {})
-    celsius = int(text) / 1000.0
     details = {"celsius": celsius}
     if celsius >= TEMP_FAIL_C:
         return CheckResult(name, FAIL, f"SoC at {celsius:.1f} °C: too hot, the kiosk will throttle; check the fan, "
@@ -678,7 +675,7 @@ def check_camera(ctx: DiagContext) -> CheckResult:
 
 def check_printer(ctx: DiagContext) -> CheckResult:
     """The enabled slip printer's device exists and opens for writing (nothing is printed)."""
-    from firmware.kiosk.printer import probe
+    from firmware.printer.escpos import probe
 
     assert ctx.printer is not None  # run_all runs this check only with a printer configured
     device, baudrate = ctx.printer

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from firmware.diag.checks import FAIL, SEVERITY, WARN, CheckResult, worst
+from firmware.diag.checks import CheckResult, worst
+from firmware.readings import FAIL, SEVERITY, WARN
 
 
 def report_dict(results: Sequence[CheckResult]) -> dict[str, Any]:

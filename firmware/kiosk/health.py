@@ -34,7 +34,7 @@ from prometheus_client.metrics_core import (
 from prometheus_client.registry import Collector
 
 from firmware import durable
-from firmware.diag.checks import SEVERITY
+from firmware.readings import SEVERITY, SOC_TEMPERATURE, soc_celsius
 
 log = logging.getLogger("safar.kiosk")
 
@@ -48,7 +48,7 @@ DEVICES = ("scanner", "camera", "printer", "ioboard")
 # A day's answers are published only over at least this many travellers: on a quiet day
 # "1 strong of 3" in a hall with a camera is nearly a name.
 RESULT_TOTALS_MIN_SCANS = 20
-TEMPERATURE_PATH = Path("/sys/class/thermal/thermal_zone0/temp")
+TEMPERATURE_PATH = Path(SOC_TEMPERATURE)
 # the audit log's entries read back to find the last install (enclosure entries come between)
 AUDIT_ENTRIES_READ = 1000
 
@@ -234,8 +234,8 @@ class KioskHealth:
     def temperature(self) -> float | None:
         """The SoC's temperature in °C (the kernel gives millidegrees); None when unreadable."""
         try:
-            return int(self.temperature_path.read_text().strip()) / 1000.0
-        except (OSError, ValueError):
+            return soc_celsius(self.temperature_path.read_text())
+        except (OSError, ValueError):  # ValueError: not text
             return None
 
 

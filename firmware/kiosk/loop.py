@@ -1,7 +1,7 @@
 """The kiosk's imperative shell: scanner events, input, the list and the clock in;
-frames out. Each part is passed in (``service.py`` wires the real ones), so tests
-and the demo run this same loop with a pty or stand-in scanner, a PNG display and
-a temp state directory.
+frames out. Each part is passed in (``firmware/app/compose.py`` wires them: the real
+ones for the service, a pty scanner and a PNG display for the demo, stand-ins for the
+benchmark), so tests run this same loop with a temp state directory.
 
 The installed list's sets are read back in the background (``check_list``): a full
 pass at start, before the first frame, then ``CHECK_BYTES_PER_SECOND`` of the loop's
@@ -17,18 +17,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from firmware.banlist.verify import DAMAGED, INTACT
-from firmware.kiosk.board import KioskBoard
-from firmware.kiosk.config import KioskConfig
-from firmware.kiosk.printer import PrinterError
+from firmware.kiosk.parts import KioskParts, KioskSettings
 from firmware.kiosk.screen import CALL_STAFF, DONE, ENTER, PIN_OK, PRINT, SERVICE_REQUEST, Button, Screen
-from firmware.kiosk.state import PRINT_KINDS, SCAN_KINDS, KioskState, ListStatus
+from firmware.kiosk.state import PRINT_KINDS, SCAN_KINDS, KioskState
 from firmware.kiosk.technician import check_pin
+from firmware.printer.escpos import PrinterError
 from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
 
 log = logging.getLogger("safar.kiosk")
@@ -43,19 +41,6 @@ CHECK_MAX_BYTES_PER_STEP = 1 << 20
 # At start, before the first frame: a whole list up to 256 MiB (a few seconds on a Pi);
 # beyond that the rest of the first pass continues in the background.
 START_CHECK_BYTES = 256 << 20
-
-
-class Display(Protocol):
-    def show(self, image: Any, name: str = ...) -> Any: ...
-
-
-class ListSource(Protocol):
-    """Returns (status, banlist or None); called at start and every minute."""
-
-    def __call__(self, today: dt.date) -> tuple[ListStatus, Any]: ...
-
-    def distrust(self, directory: Path) -> None:
-        """The list in ``directory`` failed its content check: it must not be given again."""
 
 
 def passport_validity(expiry: Any, today: dt.date) -> tuple[str, str] | None:
@@ -75,67 +60,48 @@ def passport_validity(expiry: Any, today: dt.date) -> tuple[str, str] | None:
 
 
 class Kiosk:
-    def __init__(
-        self,
-        config: KioskConfig,
-        link: Any,
-        list_source: ListSource,
-        display: Display,
-        renderer: Any,
-        size: tuple[int, int],
-        inputs: Any = None,
-        translator: Any = None,
-        clock: Callable[[], float] = time.monotonic,
-        today: Callable[[], dt.date] = dt.date.today,
-        on_frame: Callable[[Screen, Any], None] | None = None,
-        checks: Callable[[], tuple[tuple[str, str, str], ...]] | None = None,
-        technician: Any = None,
-        print_slip: Callable[[Screen], None] | None = None,
-        board: KioskBoard | None = None,
-        health: Any = None,
-        audit: Callable[[str, str], None] | None = None,
-        blank_after: float = 0.0,
-        devices: Callable[[], dict[str, bool | None]] | None = None,
-    ) -> None:
-        self.config = config
-        self.link = link
-        self.list_source = list_source
-        self.display = display
-        self.renderer = renderer
-        self.size = size
-        self.inputs = inputs
-        self.translator = translator
-        self.clock = clock
-        self.today = today
-        self.on_frame = on_frame
-        self.checks = checks
-        self.technician = technician  # TechnicianKey or None
+    """The loop over the kiosk's parts; ``firmware/app/compose.py`` wires it."""
+
+    def __init__(self, settings: KioskSettings, parts: KioskParts) -> None:
+        self.settings = settings
+        self.link = parts.link
+        self.list_source = parts.lists
+        self.display = parts.display
+        self.renderer = parts.renderer
+        self.size = parts.display.size
+        self.inputs = parts.inputs
+        self.translator = parts.translator
+        self.clock = parts.clock
+        self.today = parts.today
+        self.on_frame = parts.on_frame
+        self.checks = parts.checks
+        self.technician = parts.technician
         self._technician_checked = -1e9
         self._technician_present = False
         # print_slip(screen) prints the next steps for the screen's language and list (it raises
         # PrinterError or OSError); it runs in a thread, since a printer out of paper may block.
-        self.print_slip = print_slip
+        self.print_slip = parts.print_slip
         self._printing: threading.Thread | None = None
         self._printed: list[bool] = []
         # The I/O board (lamps, cue, presence, tamper, staff lamp, Pi watchdog) or None.
-        self.board = board
+        self.board = parts.board
         # The fleet metrics (``firmware.kiosk.health.KioskHealth``) or None; it is told counts
         # and the kiosk's condition, never anything about a traveller.
-        self.health = health
-        self.audit = audit  # audit(action, result): the tamper switch's entries in the audit log
-        self.blank_after = blank_after  # idle seconds with nobody in front before the screen goes dark
-        self.devices = devices  # more devices' up/down for the metrics (the camera)
+        self.health = parts.health
+        self.audit = parts.audit  # audit(action, result): the tamper switch's entries in the audit log
+        self.blank_after = settings.blank_after  # idle seconds with nobody in front before the screen goes dark
+        self.devices = parts.devices  # more devices' up/down for the metrics (the camera)
         self.blanked = False
-        self._active_at = clock()
-        self.state = KioskState(config.languages, config.default_language, config.result_seconds,
-                                can_print=print_slip is not None, can_call_staff=board is not None)
+        self._active_at = self.clock()
+        self.state = KioskState(settings.languages, settings.default_language, settings.result_seconds,
+                                can_print=parts.print_slip is not None, can_call_staff=parts.board is not None)
         self.banlist: Any = None
         self._list_checked = -1e9
         self.list_check: Any = None  # the current pass over the list's bytes (``ContentCheck``)
         self._check_directory: Path | None = None
         self._check_clock = 0.0
         self._shown: Screen | None = None
-        self._buttons: list[Button] = []
+        self._buttons: Sequence[Button] = []
         self.frames = 0
         self.scans = 0
 
@@ -246,7 +212,7 @@ class Kiosk:
         self._active_at = self.clock()
         if key == ENTER:
             key = PIN_OK if self.state.kind == "pin_entry" else DONE
-        if key == SERVICE_REQUEST and not self.config.service_pin:
+        if key == SERVICE_REQUEST and not self.settings.service_pin:
             return  # no PIN configured: the sequence means nothing
         if key == PIN_OK:
             self._check_pin()
@@ -345,7 +311,7 @@ class Kiosk:
                 else "idle" if kind == "idle" else "serving")
         # "scanner": a reader the loop can read passports with (with a camera too: either of them)
         devices: dict[str, bool | None] = {
-            "scanner": self.state.scanner_ok if self.config.scanner_enabled else None,
+            "scanner": self.state.scanner_ok if self.settings.scanner_enabled else None,
             "ioboard": self.board.up if self.board is not None else None}
         if self.devices is not None:
             devices.update(self.devices())
@@ -356,7 +322,7 @@ class Kiosk:
                            enclosure_open=self.state.enclosure_open if self.board is not None else None)
 
     def _check_pin(self) -> None:
-        stored = self.config.service_pin
+        stored = self.settings.service_pin
         good = bool(stored) and check_pin(self.state.pin, stored or "")
         log.warning("service PIN %s", "accepted" if good else "refused")
         if good:

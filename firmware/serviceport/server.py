@@ -10,13 +10,11 @@ are bounded. Nothing received is logged.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import json
 import re
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,12 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from firmware.cliutil import command_parser, run_cli
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.serviceport import protocol as p
 from firmware.serviceport.transport import Transport
 from firmware.update import UpdateError, install, installed
-from firmware.update.cli import add_limits_argument, add_state_argument
 from firmware.update.layout import StateLayout
 
 # matched with fullmatch: "$" would let a final newline through
@@ -225,38 +221,3 @@ class ServicePort:
             self.session = None
         self.results.append(result)
         return result
-
-
-def _parser() -> argparse.ArgumentParser:
-    ap = command_parser("safar serviceport", "The kiosk side of the serial service port: receives a list "
-                        "repository from safar flash, resumably, and installs it exactly as from a USB stick. "
-                        "Run by a systemd unit.", doc="docs/trust.md")
-    ap.add_argument("--port", required=True, help="serial device of the service port (e.g. /dev/ttyGS0)")
-    ap.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
-    add_state_argument(ap)
-    add_limits_argument(ap)
-    return ap
-
-
-def _serve(args: argparse.Namespace) -> int:
-    import serial
-
-    # a write timeout: a host that stops reading must not stop the port
-    port = serial.Serial(args.port, args.baud, timeout=0.2, write_timeout=WRITE_TIMEOUT)
-    print(f"service port on {args.port} at {args.baud} baud", file=sys.stderr)
-    try:
-        ServicePort(port, args.state, false_alarm_limits=args.limits).serve()
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        port.close()
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m firmware.serviceport.server --port /dev/ttyGS0 [--state DIR]`` (a systemd unit)."""
-    return run_cli(_parser(), _serve, argv, errors=(OSError,))
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -29,7 +29,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from firmware.kiosk.config import EXAMPLE as EXAMPLE_CONFIG
+from firmware.app.config import EXAMPLE as EXAMPLE_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 HW = ROOT / "hw"

@@ -19,11 +19,12 @@ import os
 import stat
 from typing import TYPE_CHECKING, Any
 
+from firmware.readings import FAIL, PASS
+
 if TYPE_CHECKING:  # diag's probe loads neither Pillow nor python-escpos
     from PIL import Image
 
 SERIAL_WRITE_TIMEOUT = 10.0  # seconds; a serial printer holding flow control (no paper) must not hang the kiosk
-PASS, FAIL = "pass", "fail"
 
 
 class PrinterError(Exception):

@@ -17,6 +17,7 @@ from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.kiosk.board import parse_quiet_hours
 from firmware.kiosk.screen import SUPPORTED_SIZES, Branding, Contact, Link, supported_size
 from firmware.kiosk.technician import parse_pin_hash
+from firmware.readings import METRICS_TEXTFILE
 from firmware.scanner.link import PortSettings
 from firmware.update.layout import StateLayout
 
@@ -142,7 +143,7 @@ result_totals = false                  # true: also yesterday's totals per answe
 
 MAX_ENTRIES = 3  # contacts, links: more would not fit a result screen
 DEFAULT_QUIET_HOURS = "22:00-07:00"
-DEFAULT_METRICS = "/run/safar-metrics/safar.prom"  # RuntimeDirectory of the unit: RAM, no SD-card wear
+DEFAULT_METRICS = METRICS_TEXTFILE
 CAMERA_SOURCES = ("picamera2", "files")
 MAX_NAME = 60  # operator and contact names, characters
 MAX_LABEL = 50  # link labels

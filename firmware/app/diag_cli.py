@@ -76,7 +76,7 @@ def _print(results: Sequence[CheckResult], as_json: bool, out: TextIO) -> int:
 
 
 def _context(args: argparse.Namespace) -> DiagContext:
-    from firmware.kiosk.config import ConfigError, KioskConfig, limits_from
+    from firmware.app.config import ConfigError, KioskConfig, limits_from
 
     try:
         config = KioskConfig.load(args.config) if args.config else None

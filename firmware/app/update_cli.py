@@ -38,7 +38,7 @@ DOC = "docs/trust.md"
 def kiosk_limits(path: str) -> tuple[float, float]:
     """``--config FILE``: the false-alarm limits of the kiosk's settings; a bad file is a usage error (exit 2)."""
     # the kiosk's own settings decide which lists it uses (imported here: the CLI is the shell)
-    from firmware.kiosk.config import ConfigError, limits_from
+    from firmware.app.config import ConfigError, limits_from
 
     try:
         return limits_from(path)
