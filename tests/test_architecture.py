@@ -212,3 +212,36 @@ def test_one_atomic_writer() -> None:
     explorer's hook) is done by ``firmware/durable.py`` alone; everyone else calls it."""
     out = [f"{_rel(p)}:{line}" for p in _sources() if _rel(p) != "firmware/durable.py" for line in _renames(p)]
     assert out == [], "write through firmware.durable.atomic_write (or durable.replace for a streamed file)"
+
+
+# CPython-only modules the portable core may name for the type checkers, never at run time
+TYPE_ONLY_MODULES = ("typing", "typing_extensions", "collections.abc", "dataclasses", "enum")
+
+
+def _type_checking_blocks(tree: ast.Module) -> set[int]:
+    """ids of the statements inside ``if TYPE_CHECKING:`` (never run: MicroPython has no typing)."""
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            inside |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return inside
+
+
+def test_the_portable_core_imports_no_typing_at_run_time() -> None:
+    """Annotations are strings or builtins MicroPython ignores; type-only names are imported under
+    ``if TYPE_CHECKING:`` with the core's own ``TYPE_CHECKING = False``."""
+    out = []
+    for path in [p for p in _sources() if _rel(p).startswith("firmware/core/")]:
+        tree = _tree(path)
+        guarded = _type_checking_blocks(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "TYPE_CHECKING"
+                                                    for t in node.targets):
+                if not (isinstance(node.value, ast.Constant) and node.value.value is False):
+                    out.append(f"{_rel(path)}:{node.lineno} TYPE_CHECKING must be False at run time")
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if any(name == m or name.startswith(m + ".") for m in TYPE_ONLY_MODULES) and id(node) not in guarded:
+                    out.append(f"{_rel(path)}:{node.lineno} imports {name} at run time")
+    assert out == [], "firmware/core runs on MicroPython"

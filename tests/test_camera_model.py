@@ -38,7 +38,8 @@ def test_committed_model_has_the_shapes_types_and_hash_of_its_card():
     flat = DEFAULT_MODEL.read_bytes()
     assert len(flat) < 200_000
     card = (DEFAULT_MODEL.parent / "MODEL_CARD.md").read_text()
-    assert re.search(r"sha256 `([0-9a-f]{64})`", card).group(1) == hashlib.sha256(flat).hexdigest()
+    stated = re.search(r"sha256 `([0-9a-f]{64})`", card)
+    assert stated is not None and stated.group(1) == hashlib.sha256(flat).hexdigest()
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=str(DEFAULT_MODEL))
@@ -67,7 +68,11 @@ def test_hypotheses_have_the_asked_length_best_first_and_one_interpreter_call(re
     line = random_lines(TEST_SEED + 1, 1, MILD)[0]
     calls = []
     real_invoke = reader._interpreter.invoke
-    monkeypatch.setattr(reader._interpreter, "invoke", lambda: calls.append(1) or real_invoke(), raising=False)
+    def counted_invoke():
+        calls.append(1)
+        return real_invoke()
+
+    monkeypatch.setattr(reader._interpreter, "invoke", counted_invoke, raising=False)
     hypotheses = reader.read(line.image, len(line.text))
     assert len(calls) == 1
     assert 1 < len(hypotheses) <= recognise.MAX_HYPOTHESES

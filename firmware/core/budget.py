@@ -20,17 +20,17 @@ DEFAULT_STRONG = 1e-7
 DEFAULT_POSSIBLE = 1e-6
 
 
-def lookup_bound(n, universe):
+def lookup_bound(n: int, universe: int) -> float:
     """Upper bound of one lookup's false-alarm probability."""
     return n / universe + n / TWO64
 
 
-def traveller_bound(n, universe, lookups=WORST_LOOKUPS):
+def traveller_bound(n: int, universe: int, lookups: int = WORST_LOOKUPS) -> float:
     """Upper bound of a traveller's false-alarm probability for one key kind."""
     return lookups * lookup_bound(n, universe)
 
 
-def universe_for(n, budget, lookups=WORST_LOOKUPS):
+def universe_for(n: int, budget: float, lookups: int = WORST_LOOKUPS) -> int:
     """The smallest universe that keeps ``traveller_bound(n, U, lookups) <= budget``.
 
     Raises ValueError when no universe up to 2^62 can (the list is too large for the budget).

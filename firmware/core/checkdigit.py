@@ -6,7 +6,7 @@ Portable: runs unmodified on MicroPython.
 WEIGHTS = (7, 3, 1)
 
 
-def char_value(c):
+def char_value(c: str) -> int:
     """Value of one MRZ character, or -1 if it is not in the MRZ character set."""
     o = ord(c)
     if 48 <= o <= 57:
@@ -18,7 +18,7 @@ def char_value(c):
     return -1
 
 
-def compute(text):
+def compute(text: str) -> str:
     """The check digit (a one-character string) over `text`; -1 values count as 0."""
     total = 0
     i = 0

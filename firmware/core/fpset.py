@@ -26,6 +26,18 @@ use numpy versions that must give the same bytes. Portable (MicroPython).
 import hashlib
 import struct
 
+TYPE_CHECKING = False  # typing is not imported on MicroPython: these names exist for the type checkers only
+if TYPE_CHECKING:
+    import mmap
+    from collections.abc import Callable, Sequence
+    from typing import BinaryIO
+
+    from typing_extensions import TypeIs
+
+    Bytes = bytes | bytearray | memoryview | mmap.mmap  # what a header or a wire set is read from
+    Searchable = bytes | bytearray | mmap.mmap  # what an expanded set is queried in (a slice has find())
+    Find = Callable[[str], int]
+
 HASH_SCHEME = "sha256-mod-universe-v1"
 WIRE_MAGIC = b"SGCS"
 EXPANDED_MAGIC = b"SFPS"
@@ -48,13 +60,13 @@ EXPANDED_HEADER = ">4sHHBBBBIQQQ16sQ"
 class FilterError(Exception):
     """A filter file that cannot be used; ``field`` and ``offset`` say where."""
 
-    def __init__(self, reason, field=None, offset=None):
+    def __init__(self, reason: str, field: "str | None" = None, offset: "int | None" = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.field = field
         self.offset = offset
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = ""
         if self.field is not None:
             where = " (field %s" % self.field
@@ -64,14 +76,15 @@ class FilterError(Exception):
         return self.reason + where
 
 
-def fingerprint(salt, key, universe):
+def fingerprint(salt: bytes, key: "str | bytes", universe: int) -> int:
     """The key's value in 0 .. universe-1."""
     if isinstance(key, str):
         key = key.encode("utf-8")
-    return struct.unpack_from(">Q", hashlib.sha256(salt + key).digest())[0] % universe
+    value = struct.unpack_from(">Q", hashlib.sha256(salt + key).digest())[0]  # type: int
+    return value % universe
 
 
-def bit_length(x):
+def bit_length(x: int) -> int:
     """``int.bit_length``, which MicroPython lacks."""
     n = 0
     while x >= 1 << 32:
@@ -83,7 +96,7 @@ def bit_length(x):
     return n
 
 
-def rice_parameter(count, universe):
+def rice_parameter(count: int, universe: int) -> int:
     """Bits of each gap stored verbatim: floor(log2(0.9624 * mean gap)), the optimum for
     geometric gaps (Kiely 2004); integer arithmetic so every implementation agrees."""
     if count <= 0:
@@ -95,14 +108,14 @@ def rice_parameter(count, universe):
     return min(p, MAX_RICE)
 
 
-def _pad8(n):
+def _pad8(n: int) -> int:
     return (n + 7) // 8 * 8
 
 
 # --- expanded form: layout, header, query ------------------------------------------
 
 
-def expanded_layout(n, universe, classes):
+def expanded_layout(n: int, universe: int, classes: int) -> "tuple[int, int, int, int, int, int, int]":
     """(shift, width, buckets, index offset, entries offset, codes offset, total size).
 
     ``shift`` makes a bucket hold 8 to 16 entries on average: small enough to scan,
@@ -119,7 +132,7 @@ def expanded_layout(n, universe, classes):
     return shift, width, buckets, index_at, entries_at, codes_at, codes_at + n
 
 
-def pack_expanded_header(n, universe, end_years, salt):
+def pack_expanded_header(n: int, universe: int, end_years: "Sequence[int]", salt: bytes) -> bytes:
     if len(salt) != 16:
         raise ValueError("salt must be 16 bytes")
     shift, width, buckets, index_at, _, _, _ = expanded_layout(n, universe, len(end_years))
@@ -129,7 +142,7 @@ def pack_expanded_header(n, universe, end_years, salt):
     return head + years + bytes(index_at - HEADER_SIZE - len(years))
 
 
-def _check_common(universe, n, classes, classes_offset):
+def _check_common(universe: int, n: int, classes: int, classes_offset: int) -> None:
     if not 1 <= universe <= MAX_UNIVERSE:
         raise FilterError("universe %d out of range 1-2^62" % universe, "universe", 24)
     if n > universe:
@@ -140,7 +153,7 @@ def _check_common(universe, n, classes, classes_offset):
         raise FilterError("class count %d out of range 1-%d" % (classes, MAX_CLASSES), "classes", classes_offset)
 
 
-def _check_year(year, field, offset):
+def _check_year(year: int, field: str, offset: int) -> None:
     if year != OPEN_END and not 1900 <= year <= 9999:
         raise FilterError("end year %d out of range" % year, field, offset)
 
@@ -148,7 +161,7 @@ def _check_year(year, field, offset):
 class ExpandedHeader:
     """The header and class table of an expanded set, checked field by field."""
 
-    def __init__(self, n, universe, end_years, salt):
+    def __init__(self, n: int, universe: int, end_years: "list[int]", salt: bytes) -> None:
         self.n = n
         self.universe = universe
         self.end_years = end_years
@@ -157,7 +170,7 @@ class ExpandedHeader:
          self.size) = expanded_layout(n, universe, len(end_years))
 
     @classmethod
-    def parse(cls, data, total_size=None):
+    def parse(cls, data: "Bytes", total_size: "int | None" = None) -> "ExpandedHeader":
         if len(data) < HEADER_SIZE:
             raise FilterError("file too short for a set header (%d of %d bytes)" % (len(data), HEADER_SIZE),
                               "header", len(data))
@@ -178,7 +191,7 @@ class ExpandedHeader:
         table = HEADER_SIZE + 2 * classes
         if len(data) < table:
             raise FilterError("file too short for its class table", "classes", len(data))
-        years = []
+        years = []  # type: list[int]
         for i in range(classes):
             y = struct.unpack(">H", bytes(data[HEADER_SIZE + 2 * i:HEADER_SIZE + 2 * i + 2]))[0]
             _check_year(y, "end_years[%d]" % i, HEADER_SIZE + 2 * i)
@@ -199,28 +212,33 @@ class FingerprintSet:
     path, and local names are what make it a few microseconds in CPython.
     """
 
-    def __init__(self, source, size=None):
-        if hasattr(source, "seek") and hasattr(source, "read") and not hasattr(source, "__getitem__"):
+    def __init__(self, source: "Searchable | BinaryIO", size: "int | None" = None) -> None:
+        if _is_file(source):
             source.seek(0)
-            head = source.read(HEADER_SIZE + 2 * MAX_CLASSES)
+            head = source.read(HEADER_SIZE + 2 * MAX_CLASSES)  # type: Bytes
             if size is None:
                 source.seek(0, 2)
                 size = source.tell()
-            read = _file_reader(source)
+            self.header = ExpandedHeader.parse(head, size)
+            self.find = _file_finder(self.header, _file_reader(source))  # type: Find
         else:
             head = source[0:HEADER_SIZE + 2 * MAX_CLASSES]
             if size is None:
                 size = len(source)
-            read = None
-        self.header = ExpandedHeader.parse(head, size)
+            self.header = ExpandedHeader.parse(head, size)
+            self.find = _buffer_finder(self.header, source)
         self.end_years = self.header.end_years
-        self.find = _finder(self.header, source, read)
 
-    def __contains__(self, key):
+    def __contains__(self, key: str) -> bool:
         return self.find(key) != -1
 
 
-def _entry_in(bucket, want, w):
+def _is_file(source: "Searchable | BinaryIO") -> "TypeIs[BinaryIO]":
+    """A seekable file rather than a buffer (duck-typed: MicroPython's files are no io.IOBase)."""
+    return hasattr(source, "seek") and hasattr(source, "read") and not hasattr(source, "__getitem__")
+
+
+def _entry_in(bucket: "Searchable", want: bytes, w: int) -> int:
     """Index of the w-byte entry ``want`` in a bucket's entries, or -1 (a match must be
     aligned: the bytes may also occur across two entries)."""
     p = bucket.find(want)
@@ -229,8 +247,8 @@ def _entry_in(bucket, want, w):
     return -1 if p == -1 else p // w
 
 
-def _file_reader(f):
-    def read(pos, count):
+def _file_reader(f: "BinaryIO") -> "Callable[[int, int], bytes]":
+    def read(pos: int, count: int) -> bytes:
         f.seek(pos)
         b = f.read(count)
         if len(b) != count:
@@ -239,20 +257,14 @@ def _file_reader(f):
     return read
 
 
-def _finder(h, buf, read):
-    salt = h.salt
-    universe = h.universe
-    shift = h.shift
+def _buffer_finder(h: ExpandedHeader, buf: "Searchable") -> "Find":
+    salt, universe, shift, w, index_at, entries_at, codes_at = (h.salt, h.universe, h.shift, h.width, h.index_at,
+                                                                h.entries_at, h.codes_at)
     mask = (1 << h.shift) - 1
-    w = h.width
-    index_at = h.index_at
-    entries_at = h.entries_at
-    codes_at = h.codes_at
     sha256 = hashlib.sha256
-    unpack = struct.unpack
     unpack_from = struct.unpack_from
 
-    def find_in_buffer(key):
+    def find_in_buffer(key: str) -> int:
         v = unpack_from(">Q", sha256(salt + key.encode("utf-8")).digest())[0] % universe
         lo, hi = unpack_from("<II", buf, index_at + 4 * (v >> shift))
         if lo == hi:
@@ -260,7 +272,18 @@ def _finder(h, buf, read):
         i = _entry_in(buf[entries_at + w * lo:entries_at + w * hi], (v & mask).to_bytes(w, "big"), w)
         return -1 if i < 0 else buf[codes_at + lo + i]
 
-    def find_in_file(key):
+    return find_in_buffer
+
+
+def _file_finder(h: ExpandedHeader, read: "Callable[[int, int], bytes]") -> "Find":
+    salt, universe, shift, w, index_at, entries_at, codes_at = (h.salt, h.universe, h.shift, h.width, h.index_at,
+                                                                h.entries_at, h.codes_at)
+    mask = (1 << h.shift) - 1
+    sha256 = hashlib.sha256
+    unpack = struct.unpack
+    unpack_from = struct.unpack_from
+
+    def find_in_file(key: str) -> int:
         v = unpack_from(">Q", sha256(salt + key.encode("utf-8")).digest())[0] % universe
         lo, hi = unpack("<II", read(index_at + 4 * (v >> shift), 8))
         if lo == hi:
@@ -268,19 +291,19 @@ def _finder(h, buf, read):
         i = _entry_in(read(entries_at + w * lo, w * (hi - lo)), (v & mask).to_bytes(w, "big"), w)
         return -1 if i < 0 else read(codes_at + lo + i, 1)[0]
 
-    return find_in_buffer if read is None else find_in_file
+    return find_in_file
 
 
 # --- wire form: reference codec ----------------------------------------------------
 
 
 class _BitWriter:
-    def __init__(self):
+    def __init__(self) -> None:
         self.out = bytearray()
         self.acc = 0
         self.bits = 0
 
-    def write(self, value, count):
+    def write(self, value: int, count: int) -> None:
         self.acc = (self.acc << count) | value
         self.bits += count
         while self.bits >= 8:
@@ -288,7 +311,7 @@ class _BitWriter:
             self.out.append((self.acc >> self.bits) & 0xFF)
         self.acc &= (1 << self.bits) - 1
 
-    def finish(self):
+    def finish(self) -> bytes:
         if self.bits:
             self.out.append((self.acc << (8 - self.bits)) & 0xFF)
             self.acc = 0
@@ -296,7 +319,7 @@ class _BitWriter:
         return bytes(self.out)
 
 
-def _encode_class(values, p):
+def _encode_class(values: "Sequence[int]", p: int) -> "tuple[bytes, bytes]":
     unary = _BitWriter()
     rem = _BitWriter()
     prev = -1
@@ -314,7 +337,7 @@ def _encode_class(values, p):
     return unary.finish(), rem.finish()
 
 
-def encode_wire(classes, universe, salt):
+def encode_wire(classes: "Sequence[tuple[int, Sequence[int]]]", universe: int, salt: bytes) -> bytes:
     """The wire form of ``classes``: a list of (end year, ascending distinct fingerprints).
 
     Fingerprints must be distinct across classes too (the builder gives a value that two
@@ -322,8 +345,8 @@ def encode_wire(classes, universe, salt):
     if len(salt) != 16:
         raise ValueError("salt must be 16 bytes")
     n = 0
-    records = []
-    streams = []
+    records = []  # type: list[bytes]
+    streams = []  # type: list[bytes]
     for year, values in classes:
         p = rice_parameter(len(values), universe)
         unary, rem = _encode_class(values, p)
@@ -338,7 +361,8 @@ def encode_wire(classes, universe, salt):
 class WireClass:
     """One class's record in a wire file: where its streams are and what they must hold."""
 
-    def __init__(self, end_year, rice, count, unary_at, unary_bytes, remainder_at, remainder_bytes):
+    def __init__(self, end_year: int, rice: int, count: int, unary_at: int, unary_bytes: int, remainder_at: int,
+                 remainder_bytes: int) -> None:
         self.end_year = end_year
         self.rice = rice
         self.count = count
@@ -352,7 +376,7 @@ class WireHeader:
     """A wire file's header and class records, checked before anything is decoded, so
     the expanded size is known (and bounded) from the first few hundred bytes."""
 
-    def __init__(self, n, universe, salt, classes):
+    def __init__(self, n: int, universe: int, salt: bytes, classes: "list[WireClass]") -> None:
         self.n = n
         self.universe = universe
         self.salt = salt
@@ -361,7 +385,7 @@ class WireHeader:
         self.expanded_size = expanded_layout(n, universe, len(classes))[6]
 
     @classmethod
-    def parse(cls, data, total_size):
+    def parse(cls, data: "Bytes", total_size: int) -> "WireHeader":
         if len(data) < HEADER_SIZE:
             raise FilterError("file too short for a set header (%d of %d bytes)" % (len(data), HEADER_SIZE),
                               "header", len(data))
@@ -377,9 +401,9 @@ class WireHeader:
         at = HEADER_SIZE + CLASS_RECORD_SIZE * count
         if len(data) < at:
             raise FilterError("file too short for its %d class records" % count, "classes", len(data))
-        classes = []
+        classes = []  # type: list[WireClass]
         total = 0
-        seen = {}
+        seen = {}  # type: dict[int, bool]
         for i in range(count):
             off = HEADER_SIZE + CLASS_RECORD_SIZE * i
             year, p, _a, _b, c, ub, rb = struct.unpack(WIRE_CLASS, bytes(data[off:off + CLASS_RECORD_SIZE]))
@@ -409,9 +433,9 @@ class WireHeader:
         return cls(n, universe, bytes(salt), classes)
 
 
-def _decode_class(data, c, universe):
+def _decode_class(data: "Bytes", c: WireClass, universe: int) -> "list[int]":
     """Ascending fingerprints of one class; raises FilterError on any inconsistency."""
-    values = []
+    values = []  # type: list[int]
     p = c.rice
     unary = data[c.unary_at:c.unary_at + c.unary_bytes]
     rem = data[c.remainder_at:c.remainder_at + c.remainder_bytes]
@@ -448,16 +472,16 @@ def _decode_class(data, c, universe):
     return values
 
 
-def decode_wire(data):
+def decode_wire(data: "Bytes") -> "tuple[WireHeader, list[list[int]]]":
     """(WireHeader, [ascending fingerprints per class]) from a whole wire file."""
     header = WireHeader.parse(data, len(data))
     return header, [_decode_class(data, c, header.universe) for c in header.classes]
 
 
-def expand_wire(data):
+def expand_wire(data: "Bytes") -> bytes:
     """The expanded form of a wire file (reference; the kiosk uses a numpy expander)."""
     header, per_class = decode_wire(data)
-    merged = []
+    merged = []  # type: list[tuple[int, int]]
     for code in range(len(per_class)):
         for v in per_class[code]:
             merged.append((v, code))
@@ -467,7 +491,7 @@ def expand_wire(data):
             raise FilterError("a fingerprint appears in two classes", "classes", HEADER_SIZE)
     n = len(merged)
     shift, width, buckets, _, _, _, _ = expanded_layout(n, header.universe, len(per_class))
-    index = []
+    index = []  # type: list[int]
     j = 0
     for b in range(buckets + 1):
         while j < n and (merged[j][0] >> shift) < b:

@@ -19,10 +19,16 @@ from firmware.core.mrz_dates import date_part, days_in_month
 from firmware.core.mrz_layout import DIGITS
 from firmware.core.translit import fold, words
 
+TYPE_CHECKING = False  # typing is not imported on MicroPython: these names exist for the type checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from firmware.core.mrz_document import Document
+
 UNKNOWN = "<<"
 
 
-def birth_key(year, month, day):
+def birth_key(year: "int | None", month: "int | None", day: "int | None") -> str:
     """YYMMDD with '<<' for each unknown part (None)."""
     y = UNKNOWN if year is None else "%02d" % (year % 100)
     m = UNKNOWN if month is None else "%02d" % month
@@ -30,13 +36,13 @@ def birth_key(year, month, day):
     return y + m + d
 
 
-def _days(yy, month):
+def _days(yy: int, month: int) -> int:
     # 2000 + yy is a leap year exactly when yy % 4 == 0: so a two-digit year that could be
     # 1900 or 2000 gets its 29 February whenever it could exist
     return days_in_month(2000 + yy, month)
 
 
-def compatible_births(birth):
+def compatible_births(birth: str) -> "list[str]":
     """Every list-side birth key (YYMMDD, YYMM<< or YY<<<<) that agrees with ``birth``
     wherever both know the part. Empty when the year is unknown or the date impossible:
     such a passport cannot be matched (every list entry has a year)."""
@@ -60,7 +66,7 @@ def compatible_births(birth):
     return out
 
 
-def lookups_for(birth):
+def lookups_for(birth: str) -> int:
     """Lookups a traveller born on ``birth`` costs per key kind."""
     return len(compatible_births(birth))
 
@@ -77,7 +83,7 @@ WORST_LOOKUPS = lookups_for("00<<<<")
 NUMBER_LOOKALIKES = {"O": "0", "I": "1", "G": "6", "L": "1", "U": "0"}
 
 
-def normalize_number(number):
+def normalize_number(number: str) -> str:
     """Document numbers as keyed on both sides: letters and digits only, upper case,
     look-alike letters as their digits (``NUMBER_LOOKALIKES``)."""
     if number.isdigit():
@@ -91,7 +97,7 @@ def normalize_number(number):
     return "".join(out)
 
 
-def document_head(nationality, number):
+def document_head(nationality: str, number: str) -> "str | None":
     """``D|NAT|NUMBER`` (the key without its date), or None when there is no number."""
     n = normalize_number(number)
     if not n:
@@ -99,13 +105,14 @@ def document_head(nationality, number):
     return "D|" + nationality.upper().replace("<", "") + "|" + n
 
 
-def given_skeleton(given_names):
+def given_skeleton(given_names: str) -> str:
     """The folded first given name ('' when there is none): the only given name keyed."""
     first = words(given_names)
     return fold(first[0]) if first else ""
 
 
-def name_head(surname, given_names, fold_surname=fold, fold_given=given_skeleton):
+def name_head(surname: str, given_names: str, fold_surname: "Callable[[str], str]" = fold,
+              fold_given: "Callable[[str], str]" = given_skeleton) -> "str | None":
     """``N|SURNAME|GIVEN`` (folded; the first given name only), or None without a surname.
     The builder passes memoized folds: a list repeats names, and folding is the slow part."""
     s = fold_surname(surname)
@@ -114,7 +121,7 @@ def name_head(surname, given_names, fold_surname=fold, fold_given=given_skeleton
     return "N|" + s + "|" + fold_given(given_names)
 
 
-def document_key(nationality, number, birth):
+def document_key(nationality: str, number: str, birth: str) -> "str | None":
     head = document_head(nationality, number)
     return None if head is None else head + "|" + birth
 
@@ -122,14 +129,15 @@ def document_key(nationality, number, birth):
 _HARD_SIGNS = ("Ъ", "ъ")
 
 
-def _drop_hard_signs(text):
+def _drop_hard_signs(text: str) -> str:
     return text.replace(_HARD_SIGNS[0], "").replace(_HARD_SIGNS[1], "")
 
 
-def entry_name_heads(surname, given_names, fold_surname=fold, fold_given=given_skeleton):
+def entry_name_heads(surname: str, given_names: str, fold_surname: "Callable[[str], str]" = fold,
+                     fold_given: "Callable[[str], str]" = given_skeleton) -> "list[str]":
     """Name heads a list entry is stored under: one, or two when a Ъ is written IE by
     ICAO and dropped by Tajik passports."""
-    heads = []
+    heads = []  # type: list[str]
     head = name_head(surname, given_names, fold_surname, fold_given)
     if head is not None:
         heads.append(head)
@@ -140,33 +148,35 @@ def entry_name_heads(surname, given_names, fold_surname=fold, fold_given=given_s
     return heads
 
 
-def entry_keys(surname, given_names, nationality, number, birth):
+def entry_keys(surname: str, given_names: str, nationality: str, number: "str | None",
+               birth: str) -> "tuple[list[str], list[str]]":
     """Keys the builder inserts for one list entry: (document keys, name keys), at the
     entry's own date only."""
     doc = document_key(nationality, number or "", birth)
     return ([] if doc is None else [doc]), [h + "|" + birth for h in entry_name_heads(surname, given_names)]
 
 
-def _probes(head, births):
+def _probes(head: "str | None", births: "list[str]") -> "list[str]":
     if head is None:
         return []
     return [head + "|" + b for b in births]
 
 
-def query_keys(surname, given_names, nationality, number, birth):
+def query_keys(surname: str, given_names: str, nationality: str, number: "str | None",
+               birth: str) -> "tuple[list[str], list[str]]":
     """Keys the kiosk looks up for one traveller: (document probes, name probes)."""
     births = compatible_births(birth)
     return (_probes(document_head(nationality, number or ""), births),
             _probes(name_head(surname, given_names), births))
 
 
-def keyed_nationality(doc):
+def keyed_nationality(doc: "Document") -> str:
     """The nationality a parsed ``Document``'s key carries: the printed one, or the issuing
     state where the zone prints none ('<<<': Macau's non-permanent resident card)."""
     return doc.issuing_state if doc.nationality == "<<<" else doc.nationality
 
 
-def document_query_keys(doc):
+def document_query_keys(doc: "Document") -> "tuple[list[str], list[str]]":
     """Probes for a parsed MRZ ``Document``. No surname (a single name, as Indian passports
     print it) gives no name probes: ``name_head`` forms no key without one, on either side."""
     b = doc.birth_date

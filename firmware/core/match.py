@@ -12,6 +12,19 @@ NONE = "none"
 POSSIBLE = "possible"
 STRONG = "strong"
 
+TYPE_CHECKING = False  # typing is not imported on MicroPython: these names exist for the type checkers only
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Protocol
+
+    class KeySet(Protocol):
+        """What matching needs of a set: ``find`` (a class index, -1 when absent) and each class's end year."""
+
+        @property
+        def end_years(self) -> "Sequence[int]": ...
+
+        def find(self, key: str) -> int: ...
+
 
 class Match:
     """The outcome; ``ban_end_year`` is None when the record gives no end date;
@@ -19,25 +32,25 @@ class Match:
 
     __slots__ = ("kind", "ban_end_year", "lookups")
 
-    def __init__(self, kind, ban_end_year=None, lookups=0):
+    def __init__(self, kind: str, ban_end_year: "int | None" = None, lookups: int = 0) -> None:
         self.kind = kind
         self.ban_end_year = ban_end_year
         self.lookups = lookups
 
     @property
-    def found(self):
+    def found(self) -> bool:
         return self.kind != NONE
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Match(%s, ban_end_year=%r)" % (self.kind, self.ban_end_year)
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
         return {"kind": self.kind, "ban_end_year": self.ban_end_year}
 
 
-def _hits(probes, keyset, year):
+def _hits(probes: "list[str]", keyset: "KeySet | None", year: "int | None") -> "list[int]":
     """End years of the current records any probe hits (0 = no end date given)."""
-    ends = []
+    ends = []  # type: list[int]
     if keyset is None:
         return ends
     years = keyset.end_years
@@ -53,13 +66,14 @@ def _hits(probes, keyset, year):
     return ends
 
 
-def _ban_end(ends):
+def _ban_end(ends: "list[int]") -> "int | None":
     if 0 in ends:
         return None
     return max(ends)
 
 
-def match_probes(document_probes, name_probes, documents, names, year=None):
+def match_probes(document_probes: "list[str]", name_probes: "list[str]", documents: "KeySet | None",
+                 names: "KeySet | None", year: "int | None" = None) -> Match:
     """Strong if any document probe hits, else possible if any name probe hits."""
     ends = _hits(document_probes, documents, year)
     if ends:

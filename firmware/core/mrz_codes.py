@@ -54,7 +54,7 @@ SPECIAL_CODES = {
 _KNOWN = " " + ISO_3166 + " " + " ".join(sorted(SPECIAL_CODES)) + " "
 
 
-def is_known_code(field):
+def is_known_code(field: str) -> bool:
     """Whether a zone's three-character code field (``'TJK'``, ``'D<<'``) is on Part 3's list."""
     code = field.rstrip("<")
     return len(code) > 0 and "<" not in code and " " not in code and (" " + code + " ") in _KNOWN

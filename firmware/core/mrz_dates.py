@@ -6,7 +6,7 @@ Portable (MicroPython).
 from firmware.core.mrz_layout import DIGITS
 
 
-def days_in_month(year, month):
+def days_in_month(year: "int | None", month: int) -> int:
     """Days in ``month``; with ``year`` None, February may have its 29th."""
     if month == 2:
         if year is None:
@@ -19,7 +19,7 @@ def days_in_month(year, month):
     return 31
 
 
-def date_part(text):
+def date_part(text: str) -> "int | None":
     """A two-character date part as an int; None for '<<' (unknown), -1 when neither."""
     if text == "<<":
         return None
@@ -33,34 +33,35 @@ class MRZDate:
 
     __slots__ = ("raw", "year", "month", "day", "problem")
 
-    def __init__(self, raw, year, month, day, problem=None):
+    def __init__(self, raw: str, year: "int | None", month: "int | None", day: "int | None",
+                 problem: "str | None" = None) -> None:
         self.raw = raw
         self.year = year
         self.month = month
         self.day = day
         self.problem = problem
 
-    def is_complete(self):
+    def is_complete(self) -> bool:
         return self.year is not None and self.month is not None and self.day is not None
 
-    def as_tuple(self):
+    def as_tuple(self) -> "tuple[int | None, int | None, int | None]":
         return (self.year, self.month, self.day)
 
-    def iso(self):
+    def iso(self) -> str:
         """'YYYY-MM-DD' with 'XX' for unknown parts."""
         y = "XXXX" if self.year is None else "%04d" % self.year
         m = "XX" if self.month is None else "%02d" % self.month
         d = "XX" if self.day is None else "%02d" % self.day
         return y + "-" + m + "-" + d
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, MRZDate) and self.raw == other.raw and self.year == other.year
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "MRZDate(%s)" % self.iso()
 
 
-def parse_date(raw, today, kind):
+def parse_date(raw: str, today: "tuple[int, int, int]", kind: str) -> MRZDate:
     """Reads YYMMDD; ``kind`` 'birth' (never in the future) or 'expiry' (a 50-year window)."""
     yy = date_part(raw[0:2])
     mm = date_part(raw[2:4])

@@ -3,6 +3,8 @@
 Portable (MicroPython).
 """
 
+from firmware.core.mrz_dates import MRZDate
+
 
 class MRZError(Exception):
     """The input cannot be read as a machine-readable zone.
@@ -14,21 +16,22 @@ class MRZError(Exception):
     'charset' (a character outside A-Z, 0-9 and '<'), 'internal' (a parser bug).
     """
 
-    def __init__(self, reason, line=None, column=None, code="unreadable"):
+    def __init__(self, reason: str, line: "int | None" = None, column: "int | None" = None,
+                 code: str = "unreadable") -> None:
         super().__init__(reason)
         self.reason = reason
         self.line = line
         self.column = column
         self.code = code
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.line is None:
             return self.reason
         if self.column is None:
             return "line %d: %s" % (self.line, self.reason)
         return "line %d, column %d: %s" % (self.line, self.column, self.reason)
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
         return {"error": self.reason, "line": self.line, "column": self.column}
 
 
@@ -40,7 +43,7 @@ class MRZInternalError(MRZError):
     must never see one: it is how a fuzz test tells a crash from a refusal.
     """
 
-    def __init__(self, cause):
+    def __init__(self, cause: BaseException) -> None:
         super().__init__("unreadable MRZ (%s)" % type(cause).__name__, code="internal")
         self.cause = cause
 
@@ -53,31 +56,31 @@ class Document:
     truncated name) and leave it valid. Both name the field, never its content.
     """
 
-    def __init__(self):
-        self.format = None
-        self.lines = ()
+    def __init__(self) -> None:
+        self.format = None  # type: str | None
+        self.lines = ()  # type: tuple[str, ...]
         self.document_code = ""
         self.issuing_state = ""
         self.document_number = ""
         self.nationality = ""
-        self.birth_date = None
-        self.expiry_date = None
+        self.birth_date = MRZDate("<<<<<<", None, None, None)  # unknown until read
+        self.expiry_date = MRZDate("<<<<<<", None, None, None)
         self.sex = ""
         self.surname = ""
         self.given_names = ""
-        self.surname_parts = []
-        self.given_name_parts = []
+        self.surname_parts = []  # type: list[str]
+        self.given_name_parts = []  # type: list[str]
         self.name_truncated = False
         self.optional_data = ""
         self.optional_data2 = ""
-        self.checks = {}
-        self.repairs = []
-        self.problems = []
-        self.warnings = []
+        self.checks = {}  # type: dict[str, bool]
+        self.repairs = []  # type: list[dict]
+        self.problems = []  # type: list[str]
+        self.warnings = []  # type: list[str]
         self.valid = False
 
-    def to_dict(self):
-        def date(d):
+    def to_dict(self) -> dict:
+        def date(d: MRZDate) -> dict:
             return {"raw": d.raw, "iso": d.iso(), "year": d.year, "month": d.month, "day": d.day,
                     "problem": d.problem}
 
@@ -105,6 +108,6 @@ class Document:
             "warnings": list(self.warnings),
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         # Deliberately without personal data: documents must not leak into logs.
         return "<Document %s valid=%s>" % (self.format, self.valid)

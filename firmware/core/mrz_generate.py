@@ -19,7 +19,7 @@ from firmware.core.mrz_layout import (
 )
 
 
-def _mrz_text(s):
+def _mrz_text(s: str) -> str:
     out = []
     for c in s.upper():
         if c in LETTERS or c in DIGITS:
@@ -31,7 +31,7 @@ def _mrz_text(s):
     return "".join(out)
 
 
-def _fit(fmt, name, text, what):
+def _fit(fmt: str, name: str, text: str, what: str) -> str:
     """``text`` padded with fillers to the width of field ``name``; ValueError when longer."""
     _, start, end, _ = span(fmt, name)
     width = end - start
@@ -40,7 +40,7 @@ def _fit(fmt, name, text, what):
     return text + "<" * (width - len(text))
 
 
-def name_field(surname, given_names, width):
+def name_field(surname: str, given_names: str, width: int) -> str:
     """Builds a name field, truncating the secondary identifier to fit."""
     primary = _mrz_text(surname.strip())
     secondary = _mrz_text(given_names.strip())
@@ -48,8 +48,9 @@ def name_field(surname, given_names, width):
     return (text + "<" * width)[:width]
 
 
-def generate(fmt, document_code, issuing_state, surname, given_names, document_number, nationality,
-             birth_date, sex, expiry_date, optional_data="", optional_data2="", empty_check="<"):
+def generate(fmt: str, document_code: str, issuing_state: str, surname: str, given_names: str,
+             document_number: str, nationality: str, birth_date: str, sex: str, expiry_date: str,
+             optional_data: str = "", optional_data2: str = "", empty_check: str = "<") -> "list[str]":
     """Lines of a valid zone.
 
     Dates are 'YYMMDD' strings ('<' for unknown parts); names are plain Latin text

@@ -15,11 +15,17 @@ NUM = "n"  # digits (and '<' where a date part is unknown or a field is empty)
 ALPHA = "a"  # letters and '<'
 ALNUM = "x"  # letters, digits and '<'
 
+TYPE_CHECKING = False  # typing is not imported on MicroPython: these names exist for the type checkers only
+if TYPE_CHECKING:
+    Field = tuple[str, int, int, int, str]  # (name, line, start, end, kind)
+    Span = tuple[int, int, int]  # (line, start, end)
+    Check = tuple[str, str, tuple[Span, ...]]  # (name, digit field, covered spans)
+
 FORMATS = ("TD1", "TD2", "TD3", "MRVA", "MRVB")
 # format -> (lines, characters per line)
 SHAPES = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2, 44), "MRVA": (2, 44), "MRVB": (2, 36)}
 
-def _two_line_fields(width):
+def _two_line_fields(width: int) -> "list[Field]":
     """The fields every two-line format shares; the name fills line 1 to ``width``."""
     return [
         ("document_code", 0, 0, 2, ALPHA),
@@ -36,10 +42,10 @@ def _two_line_fields(width):
     ]
 
 
-def _fields_and_composite(fmt):
+def _fields_and_composite(fmt: str) -> "tuple[tuple[Field, ...], tuple[Span, ...] | None]":
     """The fields of ``fmt`` and the spans its composite check digit covers (None: no composite)."""
     if fmt == "TD1":
-        fields = (
+        td1 = (
             ("document_code", 0, 0, 2, ALPHA),
             ("issuing_state", 0, 2, 5, ALPHA),
             ("document_number", 0, 5, 14, ALNUM),
@@ -55,7 +61,7 @@ def _fields_and_composite(fmt):
             ("composite_check", 1, 29, 30, NUM),
             ("name", 2, 0, 30, ALPHA),
         )
-        return fields, ((0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29))
+        return td1, ((0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29))
     fields = _two_line_fields(SHAPES[fmt][1])
     if fmt == "TD2":
         fields.append(("optional_data", 1, 28, 35, ALNUM))
@@ -71,8 +77,8 @@ def _fields_and_composite(fmt):
     return tuple(fields), None
 
 
-def _checks(spans, composite):
-    checks = []
+def _checks(spans: "dict[str, tuple[int, int, int, str]]", composite: "tuple[Span, ...] | None") -> "tuple[Check, ...]":
+    checks = []  # type: list[Check]
     for name in ("document_number", "birth_date", "expiry_date", "optional_data"):
         if name + "_check" in spans:
             line, start, end, _ = spans[name]
@@ -82,15 +88,15 @@ def _checks(spans, composite):
     return tuple(checks)
 
 
-FIELDS = {}  # type: dict[str, tuple]  # format -> fields, in zone order
-CHECKS = {}  # type: dict[str, tuple]  # format -> checks, in reporting order
-_SPANS = {}  # type: dict[str, dict]  # format -> {field name: (line, start, end, kind)}
+FIELDS = {}  # type: dict[str, tuple[Field, ...]]  # format -> fields, in zone order
+CHECKS = {}  # type: dict[str, tuple[Check, ...]]  # format -> checks, in reporting order
+_SPANS = {}  # type: dict[str, dict[str, tuple[int, int, int, str]]]  # format -> {field name: (line, start, end, kind)}
 
 
-def _build():
+def _build() -> None:
     for fmt in FORMATS:
         fields, composite = _fields_and_composite(fmt)
-        spans = {}
+        spans = {}  # type: dict[str, tuple[int, int, int, str]]
         for name, line, start, end, kind in fields:
             spans[name] = (line, start, end, kind)
         FIELDS[fmt] = fields
@@ -101,19 +107,19 @@ def _build():
 _build()
 
 
-def span(fmt, name):
+def span(fmt: str, name: str) -> "tuple[int, int, int, str]":
     """``(line, start, end, kind)`` of field ``name`` in ``fmt``; KeyError when it has none."""
     return _SPANS[fmt][name]
 
 
-def field_span(fmt, name):
+def field_span(fmt: "str | None", name: str) -> "Span | None":
     """``(line, start, end)`` of field ``name`` in format ``fmt``, or None when ``fmt``
     has no such field (or is no format)."""
-    s = _SPANS.get(fmt, {}).get(name)
+    s = _SPANS.get(fmt, {}).get(name) if fmt is not None else None
     return None if s is None else (s[0], s[1], s[2])
 
 
-def kind_at(fmt, line, pos):
+def kind_at(fmt: str, line: int, pos: int) -> "tuple[str | None, str]":
     """``(field name, kind)`` of a 0-based position; ``(None, ALNUM)`` outside every field."""
     for name, field_line, start, end, kind in FIELDS[fmt]:
         if field_line == line and start <= pos < end:
@@ -128,7 +134,7 @@ def kind_at(fmt, line, pos):
 LONG_NUMBER_FORMATS = ("TD1", "TD2")
 
 
-def long_number_end(fmt, rows):
+def long_number_end(fmt: str, rows: "list[str]") -> int:
     """Where a long number's rest ends in the optional data (its check digit is the
     character before), or -1 when the document number is not a long one."""
     if fmt not in LONG_NUMBER_FORMATS:
@@ -141,12 +147,12 @@ def long_number_end(fmt, rows):
     return opt_end - opt_start if end == -1 else end
 
 
-def long_number_fields(number, check_digit):
+def long_number_fields(number: str, check_digit: str) -> "tuple[str, str]":
     """A long number written out: (its first nine characters, for the number field,
     and the start of the optional data); the check-digit position holds '<'."""
     return number[:9], number[9:] + check_digit + "<"
 
 
-def covered_text(rows, spans):
+def covered_text(rows: "list[str]", spans: "tuple[Span, ...]") -> str:
     """The characters of ``spans`` (``(line, start, end)`` each), joined: what a check digit sums."""
     return "".join([rows[line][start:end] for (line, start, end) in spans])

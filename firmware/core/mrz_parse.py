@@ -14,7 +14,7 @@ from firmware.core.mrz_repair import repair_zone, type_allows
 # --- input cleaning -------------------------------------------------------------
 
 
-def _to_text(data):
+def _to_text(data: object) -> str:
     if isinstance(data, (bytes, bytearray, memoryview)):
         out = []
         for b in bytes(data):
@@ -25,7 +25,7 @@ def _to_text(data):
     raise MRZError("expected bytes or text, got %s" % type(data).__name__, code="input")
 
 
-def clean_lines(data):
+def clean_lines(data: "str | bytes | bytearray | memoryview") -> "list[str]":
     """Splits on CR/LF, drops whitespace and empty lines, upper-cases."""
     text = _to_text(data)
     lines = []
@@ -48,7 +48,7 @@ def clean_lines(data):
     return lines
 
 
-def detect_format(lines):
+def detect_format(lines: "list[str]") -> str:
     """Tells the format from line count, length and document code; raises MRZError."""
     n = len(lines)
     if n == 0:
@@ -78,7 +78,7 @@ def detect_format(lines):
 # --- checks ---------------------------------------------------------------------
 
 
-def check_results(fmt, rows):
+def check_results(fmt: str, rows: "list[str]") -> "list[tuple[str, bool, tuple[int, int]]]":
     """``(name, ok, (line, position) of the check digit)`` per check, in reporting order."""
     out = []
     for name, digit_field, covered in CHECKS[fmt]:
@@ -97,7 +97,7 @@ def check_results(fmt, rows):
     return out
 
 
-def _long_number_check(fmt, rows):
+def _long_number_check(fmt: str, rows: "list[str]") -> "tuple[str, bool, tuple[int, int]]":
     """The check of a long document number, whose check digit ends its rest in the optional data."""
     end = long_number_end(fmt, rows)
     if end < 2:  # no room for a rest and its check digit: the number cannot be read
@@ -113,11 +113,11 @@ def _long_number_check(fmt, rows):
 # --- names ----------------------------------------------------------------------
 
 
-def _split_components(s):
+def _split_components(s: str) -> "list[str]":
     return [p for p in s.split("<") if p]
 
 
-def parse_name(field):
+def parse_name(field: str) -> "tuple[list[str], list[str], bool]":
     """(primary components, secondary components, truncated) from a name field."""
     truncated = field[-1] != "<"
     body = field.rstrip("<") if not truncated else field
@@ -130,7 +130,7 @@ def parse_name(field):
 # --- state codes ----------------------------------------------------------------
 
 
-def _read_codes(doc):
+def _read_codes(doc: Document) -> None:
     """Codes off Part 3's list and a nationality left blank are warnings (states print both);
     a code that starts with a filler is not a code."""
     if doc.nationality == "<<<":
@@ -147,7 +147,7 @@ def _read_codes(doc):
 # --- the zone -------------------------------------------------------------------
 
 
-def _today(today):
+def _today(today: "tuple[int, int, int] | None") -> "tuple[int, int, int]":
     if today is not None:
         return (int(today[0]), int(today[1]), int(today[2]))
     import time
@@ -156,7 +156,8 @@ def _today(today):
     return (t[0], t[1], t[2])
 
 
-def parse(data, today=None, repair=True):
+def parse(data: "str | bytes | bytearray | memoryview", today: "tuple[int, int, int] | None" = None,
+          repair: bool = True) -> Document:
     """Reads a zone (bytes or text, with line-break and whitespace noise).
 
     Returns a ``Document`` (``valid`` False when a check fails or a field is
@@ -172,7 +173,8 @@ def parse(data, today=None, repair=True):
         raise MRZInternalError(e)  # noqa: B904
 
 
-def read_zone(data, today, repair=True):
+def read_zone(data: "str | bytes | bytearray | memoryview", today: "tuple[int, int, int]",
+              repair: bool = True) -> Document:
     """``parse`` without its safety net: a bug raises what it raises (the fuzz tests
     call this); ``today`` is a (year, month, day) tuple."""
     lines = clean_lines(data)
@@ -188,7 +190,7 @@ def read_zone(data, today, repair=True):
     if repair:
         doc.repairs = repair_zone(fmt, rows)
 
-    def field(name):
+    def field(name: str) -> str:
         line, s, e, _ = span(fmt, name)
         return rows[line][s:e]
 

@@ -13,7 +13,7 @@ LETTER_TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "
 DIGIT_TO_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "T", "8": "B"}
 
 
-def type_allows(c, kind):
+def type_allows(c: str, kind: str) -> bool:
     """Whether a field of ``kind`` may hold the MRZ character ``c``."""
     if kind == NUM:
         return c in DIGITS or c == "<"
@@ -22,7 +22,7 @@ def type_allows(c, kind):
     return True
 
 
-def forced_repair(c, kind):
+def forced_repair(c: str, kind: str) -> "str | None":
     """The character ``c`` must have been, when its field's type rules it out; else None."""
     if kind == NUM:
         return LETTER_TO_DIGIT.get(c)
@@ -31,7 +31,7 @@ def forced_repair(c, kind):
     return None
 
 
-def repair_zone(fmt, rows):
+def repair_zone(fmt: str, rows: "list[str]") -> "list[dict]":
     """Repairs, in place, the characters their field's type rules out; returns the repairs.
 
     A letter in a digit field (a date, a check digit) becomes the digit it is usually

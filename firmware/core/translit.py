@@ -56,7 +56,7 @@ FOLD_RULES = (
 )
 
 
-def _upper(c):
+def _upper(c: str) -> str:
     # MicroPython's str.upper() handles ASCII only; Cyrillic case is an offset.
     o = ord(c)
     if 0x430 <= o <= 0x44F:
@@ -70,7 +70,7 @@ def _upper(c):
     return c.upper()
 
 
-def transliterate(text):
+def transliterate(text: str) -> str:
     """Latin capitals, spaces and hyphens for any Cyrillic or Latin name."""
     out = []
     for c in text:
@@ -87,7 +87,7 @@ def transliterate(text):
     return "".join(out)
 
 
-def fold(text):
+def fold(text: str) -> str:
     """The spelling skeleton: letters only, variants merged, doubled letters single."""
     s = "".join([c for c in transliterate(text) if "A" <= c <= "Z"])
     for _ in range(6):
@@ -105,6 +105,6 @@ def fold(text):
     return "".join(out)
 
 
-def words(text):
+def words(text: str) -> "list[str]":
     """Name components after transliteration."""
     return [w for w in transliterate(text).split(" ") if w]

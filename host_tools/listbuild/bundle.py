@@ -125,7 +125,7 @@ def write_bundle(entries: Sequence[Entry], out: Path, *, list_version: int, list
     canaries = list(canaries) if canaries is not None else [
         "Z|canary|" + secrets.token_hex(8) for _ in range(CANARY_COUNT)]
     hashed = hash_entries(entries, salt, progress)
-    sets = []
+    sets: list[dict[str, Any]] = []
     for kind, budget in (("document", strong), ("name", possible)):
         hashes = np.concatenate([hashed[kind][0], raw_hashes(salt, canaries)])
         years = np.concatenate([hashed[kind][1], np.full(len(canaries), OPEN_END, dtype=np.int64)])

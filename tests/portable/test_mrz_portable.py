@@ -168,7 +168,9 @@ def test_empty_primary_identifier_is_a_warning():
     for fmt in ("TD1", "TD2", "TD3"):
         lines = mrz.generate(fmt, "P" if fmt == "TD3" else "I", "IND", "", "RAVI KUMAR", "Z1234567", "IND",
                              "850315", "M", "300101")
-        line, start, _ = mrz.field_span(fmt, "name")
+        span = mrz.field_span(fmt, "name")
+        assert span is not None
+        line, start, _ = span
         assert lines[line][start:start + 13] == "<<RAVI<KUMAR<"
         d = _parse(lines)
         assert d.valid, (fmt, d.problems)
@@ -392,7 +394,9 @@ def test_field_places_are_where_generate_writes_them():
     assert mrz.field_span("TD1", "name") == (2, 0, 30)
     assert mrz.field_span("MRVB", "optional_data_check") is None
     assert mrz.field_span(None, "name") is None
-    line, start, end = mrz.field_span("TD3", "birth_date")
+    span = mrz.field_span("TD3", "birth_date")
+    assert span is not None
+    line, start, end = span
     assert TD3[line][start:end] == "740812"
     assert mrz.kind_at("TD3", line, start) == ("birth_date", mrz.NUM)
     assert mrz.kind_at("TD1", 0, 5) == ("document_number", mrz.ALNUM)
