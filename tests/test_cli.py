@@ -9,11 +9,11 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from firmware import cli
 from firmware.cli import COMMANDS, EXIT_BROKEN_PIPE, main
@@ -23,9 +23,6 @@ DOC_REFERENCE = re.compile(r"docs/[\w./-]+\.md")
 SPECIMEN = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
 
 
-def _project_version() -> str:
-    with (ROOT / "pyproject.toml").open("rb") as f:
-        return str(tomllib.load(f)["project"]["version"])
 
 
 def test_listing_shows_each_command_on_its_own_line_with_its_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,7 +46,27 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 
 def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
-    assert capsys.readouterr().out == f"safar {_project_version()}\n"
+    installed = importlib.metadata.version("safar")
+    assert capsys.readouterr().out == f"safar {installed}\n"
+    Version(installed)  # a PEP 440 version (setuptools-scm's), not "unknown"
+
+
+@pytest.mark.slow(seconds=3)
+def test_the_version_comes_from_the_git_tags(tmp_path: Path) -> None:
+    """setuptools-scm reads the version from the newest tag; a clone without tags still builds
+    (tests/test_wheel.py builds from a tree with no git at all: the fallback version)."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{ROOT}", str(clone)], check=True,
+                   capture_output=True)
+
+    def scm_version() -> str:  # what the build backend would write into the wheel, from pyproject.toml
+        return subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "--version"], cwd=clone,
+                              check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+
+    untagged = Version(scm_version())
+    assert untagged.is_devrelease and untagged.local is not None, untagged  # 0.1.devN+gHASH: no release claimed
+    subprocess.run(["git", "tag", "v9.9.9"], cwd=clone, check=True)
+    assert scm_version() == "9.9.9"
 
 
 def test_version_of_a_tree_never_installed_says_unknown(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""The CPython side type-checks with mypy."""
+"""The CPython side type-checks with mypy (the whole tree, bodies of unannotated functions too)."""
 
 import subprocess
 import sys
@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.mark.slow(seconds=13)
 def test_mypy_clean() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-error-summary", "firmware", "kiosk_ui", "host_tools"],
+        [sys.executable, "-m", "mypy", "--no-error-summary"],  # the files and rules of pyproject.toml's [tool.mypy]
         cwd=REPO, capture_output=True, text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
