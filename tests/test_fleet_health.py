@@ -5,6 +5,7 @@ scans, and the alert rules and dashboard checked against what a kiosk really wri
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import importlib.util
 import json
 import logging
@@ -94,7 +95,7 @@ def test_the_file_is_replaced_whole_and_readable_by_node_exporter_under_the_unit
     assert os.stat(path).st_mode & 0o777 == 0o644
     assert sorted(p.name for p in path.parent.iterdir()) == ["safar.prom"]  # no temp file left
     m = scrape(path)
-    assert value(m, "safar_info", version="0.1.0", list_version="20261101") == 1
+    assert value(m, "safar_info", version=importlib.metadata.version("safar"), list_version="20261101") == 1
     assert value(m, "safar_list_version") == 20261101
     assert value(m, "safar_list_usable") == 1
     assert value(m, "safar_list_date_timestamp_seconds") == dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp()

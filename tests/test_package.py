@@ -20,9 +20,14 @@ from host_tools.packaging.deb import (
     EXAMPLE_CONFIG,
     Target,
     build_package,
+    build_project_wheel,
+    checkout_version,
+    copy_source,
     debian_version,
     glibc_floor,
     host_arch,
+    source_date_epoch,
+    wheel_metadata,
 )
 
 MIRROR = "http://deb.debian.org/debian"
@@ -222,3 +227,14 @@ def test_target_tags_versions_and_glibc_floor() -> None:
                         Path("c-1-py3-none-any.whl")]) == (2, 34)
     assert [debian_version(v) for v in ("0.1.0", "1.2rc1", "1.2.dev3", "1.2.post1")] == [
         "0.1.0", "1.2~rc1", "1.2~dev3", "1.2+post1"]
+
+
+@pytest.mark.slow(seconds=15)
+def test_the_packaged_wheel_carries_the_checkouts_version_from_git(tmp_path: Path) -> None:
+    """The wheel is built from a copy without .git: it gets the checkout's setuptools-scm version,
+    not the fallback a tree without history reports."""
+    version = checkout_version()
+    assert version is not None and version != "0.1.0", version  # this test runs in a git checkout
+    (tmp_path / "built").mkdir()
+    wheel = build_project_wheel(copy_source(tmp_path / "source"), tmp_path / "built", source_date_epoch())
+    assert wheel_metadata(wheel)["Version"] == version

@@ -150,8 +150,21 @@ def _pip(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Com
     return _run([sys.executable, "-m", "pip", "--disable-pip-version-check", *args], env=env)
 
 
+def checkout_version() -> str | None:
+    """The version setuptools-scm reads from the checkout's git tags (pyproject.toml's
+    [tool.setuptools_scm]); None outside a git checkout. The copy the wheel is built from has
+    no .git, and would otherwise carry the fallback version whatever was checked out."""
+    try:
+        return _run([sys.executable, "-m", "setuptools_scm"], cwd=ROOT).stdout.strip().splitlines()[-1]
+    except (PackagingError, OSError, IndexError):
+        return None
+
+
 def build_project_wheel(source: Path, out: Path, epoch: int) -> Path:
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+    version = checkout_version()
+    if version is not None:
+        env["SETUPTOOLS_SCM_PRETEND_VERSION_FOR_SAFAR"] = version
     _pip("wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", out, source, env=env)
     (wheel,) = out.glob("safar-*.whl")
     return wheel
