@@ -25,6 +25,8 @@ VULTURE_IGNORED_NAMES = {
     "__getattr__": "a module's __getattr__ (PEP 562) is called by the import system: firmware.update's lazy exports",
     "pytest_*": "pytest calls its hooks (conftest.py) by name",
     "log_message": "BaseHTTPRequestHandler calls it for each request; test servers override it to stay quiet",
+    **{name: "named only inside string annotations (the portable core's, which MicroPython must not evaluate)"
+       for name in ("TypeIs", "Searchable")},
     **{name: "TFLiteConverter's settings are attributes it reads in convert() (host_tools/ocr/train.py)"
        for name in ("optimizations", "representative_dataset", "supported_ops", "inference_input_type",
                     "inference_output_type")},
