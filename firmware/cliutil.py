@@ -46,6 +46,7 @@ class Subcommands:
 
 
 def subcommands(parser: argparse.ArgumentParser) -> Subcommands:
+    """A command's subcommand table, so every command adds its subcommands the same way."""
     return Subcommands(parser)
 
 

@@ -66,6 +66,7 @@ def recording(recorder: Callable[[Op], None]) -> Iterator[None]:
 
 
 def record(op: Op) -> None:
+    """Reports one done operation to the crash-state explorer (nothing when not recording)."""
     if _recorder is not None:
         _recorder(op)
 
@@ -91,6 +92,7 @@ def fault_point(what: str) -> None:
 
 
 def fsync_dir(path: Path) -> None:
+    """Makes a rename or a new name in ``path`` durable: until then a power cut may undo it."""
     fault_point(f"fsync dir {path.name}")
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -121,12 +123,14 @@ def write_file(path: Path, data: bytes, mode: int | None = None, sync: bool = Tr
 
 
 def mkdir(path: Path) -> None:
+    """Creates a directory as a counted, recorded step (the crash tests stop at each)."""
     fault_point(f"mkdir {path.name}")
     path.mkdir()
     record(Op("mkdir", path))
 
 
 def replace(src: Path, dst: Path) -> None:
+    """Renames ``src`` over ``dst`` as a counted, recorded step: the commit point of an atomic write."""
     fault_point(f"rename {src.name} -> {dst.name}")
     os.replace(src, dst)
     record(Op("rename", src, dest=dst))

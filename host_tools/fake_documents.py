@@ -38,6 +38,7 @@ class FakeDocument:
     sex: str
 
     def text(self) -> str:
+        """The zone as one text, lines joined by newlines (as a scanner sends it)."""
         return "\n".join(self.lines)
 
 

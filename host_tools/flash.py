@@ -37,6 +37,7 @@ class KioskRefused(FlashError):
 
 
 def repository_files(repo: Path) -> list[dict[str, Any]]:
+    """The repository's files with sizes and hashes: the manifest the kiosk checks each received file against."""
     files = []
     for sub in (METADATA, TARGETS):
         for path in sorted((repo / sub).iterdir()):

@@ -67,4 +67,5 @@ SPECIMENS: dict[str, dict[str, object]] = {
 
 
 def specimen_lines() -> list[list[str]]:
+    """The ICAO specimens' zones, one list of lines each, for tests and benchmarks."""
     return [list(s["lines"]) for s in SPECIMENS.values()]  # type: ignore[call-overload]

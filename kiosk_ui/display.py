@@ -32,6 +32,7 @@ class PngDisplay:
         self.frames: list[Path] = []
 
     def show(self, image: Image.Image, name: str = "frame") -> Path:
+        """Writes the frame as the next numbered PNG, whole (a watcher never sees half a frame)."""
         path = self.directory / f"{len(self.frames) + 1:04d}-{name}.png"
         png = io.BytesIO()
         image.save(png, format="PNG", optimize=False)
@@ -44,6 +45,7 @@ class PngDisplay:
         return self.show(Image.new("RGB", self.size), "blank")
 
     def close(self) -> None:
+        """Nothing to release: the files stay for whoever looks at them."""
         pass
 
 
@@ -55,6 +57,7 @@ class FramebufferFormat:
 
     @classmethod
     def read(cls, sysfs_dir: str | Path) -> FramebufferFormat:
+        """The framebuffer's size, depth and stride from sysfs, never assumed (images differ)."""
         d = Path(sysfs_dir)
 
         def value(name: str) -> str:
@@ -116,6 +119,7 @@ class FramebufferDisplay:
             raise DisplayError(f"{self.device}: cannot map {length} bytes ({e})") from None
 
     def show(self, image: Image.Image, name: str = "frame") -> None:
+        """Converts the frame to the framebuffer's pixel format and copies it in."""
         data = self.format.encode(image)
         self._map[: len(data)] = data
 
@@ -125,5 +129,6 @@ class FramebufferDisplay:
         self._map[:] = bytes(len(self._map))
 
     def close(self) -> None:
+        """Unmaps the framebuffer and closes its device."""
         self._map.close()
         os.close(self._fd)

@@ -31,6 +31,7 @@ class KeySet:
         self._mapping = mapping
 
     def contains(self, key: str) -> bool:
+        """Whether ``key`` is in the set (any class): the tests' and tools' question; matching asks ``find``."""
         return self.find(key) != -1
 
     def false_alarm_bound(self, lookups: int = WORST_LOOKUPS) -> float:
@@ -38,6 +39,7 @@ class KeySet:
         return traveller_bound(self.n, self.universe, lookups)
 
     def close(self) -> None:
+        """Unmaps the file: an installed list is swapped while the kiosk runs."""
         self._mapping.close()
 
 
@@ -83,6 +85,7 @@ class BanList:
                                          e.keys_per_end_year) for e in self.manifest.sets])
 
     def close(self) -> None:
+        """Unmaps both sets, so a replaced release directory can be removed."""
         self.documents.close()
         self.names.close()
 
@@ -94,17 +97,21 @@ class BanList:
 
     @property
     def sets(self) -> list[KeySet]:
+        """Both sets, documents first: for reports that treat them alike."""
         return [self.documents, self.names]
 
     @property
     def list_date(self) -> dt.date:
+        """The day the list was drawn up, which the screens name."""
         return self.manifest.list_date
 
     @property
     def valid_until(self) -> dt.date:
+        """The last day the list may be used, after which the kiosk says it cannot check."""
         return self.manifest.valid_until
 
     def expired(self, today: dt.date) -> bool:
+        """Whether ``today`` is past ``valid_until``: an old list must not answer travellers."""
         return today > self.manifest.valid_until
 
     def false_alarm_bounds(self, lookups: int = WORST_LOOKUPS) -> dict[str, float]:

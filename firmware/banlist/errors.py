@@ -30,4 +30,5 @@ class BundleError(Exception):
         return f"{self.reason} ({', '.join(where)})" if where else self.reason
 
     def to_dict(self) -> dict[str, object]:
+        """The error as JSON fields, for `--json` output and the audit log."""
         return {"reason": self.reason, "file": self.file, "field": self.field, "offset": self.offset}

@@ -95,6 +95,7 @@ class Manifest:
         self.records: int = _nonneg(raw, "records", "")
 
     def set_of(self, kind: str) -> SetEntry:
+        """The entry of one key kind ('document' or 'name'); KeyError for an unknown kind."""
         for s in self.sets:
             if s.kind == kind:
                 return s
@@ -102,9 +103,11 @@ class Manifest:
 
     @property
     def total_size(self) -> int:
+        """Bytes the expanded sets take: checked against the free disk before installing."""
         return sum(f.size for f in self.sets)
 
     def summary(self) -> dict[str, Any]:
+        """What the manifest says, without salt or hashes: for reports and diagnostics."""
         return {
             "list_version": self.list_version,
             "list_date": self.list_date.isoformat(),

@@ -22,6 +22,7 @@ DEFAULT_MAX_EXPANDED = 1 << 30
 
 
 def read_manifest(directory: Path) -> Manifest:
+    """The bundle's manifest, read with its size cap: everything else is checked against it."""
     path = directory / MANIFEST_NAME
     try:
         data = path.read_bytes()

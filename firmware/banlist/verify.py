@@ -55,6 +55,7 @@ class ContentCheck:
         self.problem: BundleError | None = None
 
     def step(self, max_bytes: int) -> str:
+        """Hashes up to ``max_bytes`` more and returns the status: the kiosk checks a list between scans."""
         budget = max_bytes
         while self.status == CHECKING and budget > 0:
             budget -= self._read_some(budget)
@@ -65,6 +66,7 @@ class ContentCheck:
         return self.step(self.total - self.read + 1)
 
     def close(self) -> None:
+        """Closes the file being checked (a replaced list must not stay open)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

@@ -133,6 +133,7 @@ def expanded_layout(n: int, universe: int, classes: int) -> "tuple[int, int, int
 
 
 def pack_expanded_header(n: int, universe: int, end_years: "Sequence[int]", salt: bytes) -> bytes:
+    """The header and class table of an expanded set, laid out by ``expanded_layout``."""
     if len(salt) != 16:
         raise ValueError("salt must be 16 bytes")
     shift, width, buckets, index_at, _, _, _ = expanded_layout(n, universe, len(end_years))
@@ -171,6 +172,7 @@ class ExpandedHeader:
 
     @classmethod
     def parse(cls, data: "Bytes", total_size: "int | None" = None) -> "ExpandedHeader":
+        """The header of an expanded set, every field checked; FilterError says which and where."""
         if len(data) < HEADER_SIZE:
             raise FilterError("file too short for a set header (%d of %d bytes)" % (len(data), HEADER_SIZE),
                               "header", len(data))
@@ -386,6 +388,7 @@ class WireHeader:
 
     @classmethod
     def parse(cls, data: "Bytes", total_size: int) -> "WireHeader":
+        """The header and class records of a wire set, checked before any stream is decoded."""
         if len(data) < HEADER_SIZE:
             raise FilterError("file too short for a set header (%d of %d bytes)" % (len(data), HEADER_SIZE),
                               "header", len(data))

@@ -122,6 +122,7 @@ def name_head(surname: str, given_names: str, fold_surname: "Callable[[str], str
 
 
 def document_key(nationality: str, number: str, birth: str) -> "str | None":
+    """``D|NAT|NUMBER|BIRTH``, the key a list entry is stored under; None without a number."""
     head = document_head(nationality, number)
     return None if head is None else head + "|" + birth
 

@@ -39,12 +39,14 @@ class Match:
 
     @property
     def found(self) -> bool:
+        """Whether anything matched (possible or strong): the screens' first question."""
         return self.kind != NONE
 
     def __repr__(self) -> str:
         return "Match(%s, ban_end_year=%r)" % (self.kind, self.ban_end_year)
 
     def to_dict(self) -> dict:
+        """The outcome as JSON fields, without the key: for tools and logs."""
         return {"kind": self.kind, "ban_end_year": self.ban_end_year}
 
 

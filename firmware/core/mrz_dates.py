@@ -42,9 +42,11 @@ class MRZDate:
         self.problem = problem
 
     def is_complete(self) -> bool:
+        """Whether year, month and day are all known: a partial date is matched more widely."""
         return self.year is not None and self.month is not None and self.day is not None
 
     def as_tuple(self) -> "tuple[int | None, int | None, int | None]":
+        """(year, month, day), None for unknown parts, for comparisons."""
         return (self.year, self.month, self.day)
 
     def iso(self) -> str:

@@ -32,6 +32,7 @@ class MRZError(Exception):
         return "line %d, column %d: %s" % (self.line, self.column, self.reason)
 
     def to_dict(self) -> dict:
+        """The error as JSON fields, for `safar mrz parse --json`."""
         return {"error": self.reason, "line": self.line, "column": self.column}
 
 
@@ -80,6 +81,7 @@ class Document:
         self.valid = False
 
     def to_dict(self) -> dict:
+        """Every field as JSON for tools on a workstation; the kiosk never writes it anywhere."""
         def date(d: MRZDate) -> dict:
             return {"raw": d.raw, "iso": d.iso(), "year": d.year, "month": d.month, "day": d.day,
                     "problem": d.problem}

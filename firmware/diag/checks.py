@@ -127,10 +127,12 @@ class CheckResult:
         self.details = dict(details or {})
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON fields, for `safar diag --json` and the remote report."""
         return {"name": self.name, "status": self.status, "message": self.message, "details": self.details}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CheckResult:
+        """A result from a remote report's JSON (the kiosk's own diagnostics over the port)."""
         return cls(str(d["name"]), str(d["status"]), str(d["message"]), dict(d.get("details") or {}))
 
     def __repr__(self) -> str:

@@ -103,6 +103,7 @@ class IOBoard:
         self.uptime: int | None = None  # board uptime (s) from the last heartbeat
 
     def close(self) -> None:
+        """Closes the port and releases its lock, so `safar diag` can open it."""
         self._ser.close()
 
     def __enter__(self) -> IOBoard:
@@ -118,6 +119,7 @@ class IOBoard:
 
     @property
     def error_counts(self) -> dict[str, int]:
+        """Lines thrown away, by reason, for diagnostics."""
         counts: dict[str, int] = dict(self._decoder.errors)
         if self._unexpected:
             counts["unexpected"] = self._unexpected
@@ -125,6 +127,7 @@ class IOBoard:
 
     # -- commands ---------------------------------------------------------
     def ping(self) -> None:
+        """Asks for a reply and nothing else: proves the board is there and answering."""
         self._command(["PING"])
 
     def led(self, name: str, mode: str) -> None:
@@ -142,9 +145,11 @@ class IOBoard:
         self._command(["WDT", str(int(seconds))])
 
     def disarm_watchdog(self) -> None:
+        """Stops the board from resetting the Pi (the kiosk is stopping on purpose)."""
         self.arm_watchdog(0)
 
     def kick(self) -> None:
+        """Tells the board the Pi is alive, before the armed watchdog runs out."""
         self._command(["KICK"])
 
     def status(self) -> dict[str, int]:

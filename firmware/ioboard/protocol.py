@@ -212,6 +212,7 @@ class Decoder:
         self._bad = {}  # type: dict[str, int]
 
     def feed(self, data: bytes) -> list:
+        """The decoded messages (lists of fields) completed by ``data``; bad lines are counted, not raised."""
         out = []
         for line in self.reader.feed(data):
             try:
@@ -222,6 +223,7 @@ class Decoder:
 
     @property
     def errors(self) -> dict:
+        """Lines thrown away, by reason, for diagnostics."""
         counts = {}
         for k in self._bad:
             counts[k] = self._bad[k]
@@ -233,6 +235,7 @@ class Decoder:
 
     @property
     def error_count(self) -> int:
+        """How many lines were thrown away in all."""
         n = 0
         for k in self._bad:
             n += self._bad[k]
@@ -357,6 +360,7 @@ class BoardState:
         return [["ERR", "unknown-command"]]
 
     def status_fields(self) -> list:
+        """The STATUS reply's fields: what the Pi's diagnostics show of the board."""
         return ["STATUS", f"tamper={self.tamper}", f"presence={self.presence}",
                 f"wdt={self.wdt_s}", f"resets={self.resets}", f"errors={self.errors}"]
 
@@ -378,6 +382,7 @@ class BoardState:
         return mode == "on"
 
     def buzzer_on(self, now_ms: int) -> bool:
+        """Whether the buzzer should sound at ``now_ms`` (a BUZZ runs for its time)."""
         return now_ms < self._buzz_until_ms
 
     # -- inputs and watchdog ---------------------------------------------

@@ -18,6 +18,7 @@ class Notifier:
         self._last = 0.0
 
     def send(self, state: str) -> bool:
+        """Sends one sd_notify message; False outside systemd (no NOTIFY_SOCKET), so the kiosk runs anywhere."""
         if not self.address:
             return False
         addr = "\0" + self.address[1:] if self.address.startswith("@") else self.address
@@ -29,13 +30,16 @@ class Notifier:
         return True
 
     def ready(self, status: str = "") -> None:
+        """Tells systemd the kiosk is up, so the unit counts as started."""
         self.send("READY=1" + ("\nSTATUS=" + status if status else ""))
 
     def ping(self) -> None:
+        """Kicks systemd's watchdog at most once an interval: a hung loop gets the kiosk restarted."""
         now = time.monotonic()
         if self.interval is not None and now - self._last >= self.interval:
             self._last = now
             self.send("WATCHDOG=1")
 
     def stopping(self) -> None:
+        """Tells systemd the kiosk is stopping on purpose."""
         self.send("STOPPING=1")

@@ -50,6 +50,7 @@ def hash_pin(pin: str, salt: bytes | None = None, iterations: int = PIN_ITERATIO
 
 
 def parse_pin_hash(text: str) -> tuple[int, bytes, bytes]:
+    """(iterations, salt, digest) of a stored PIN hash; ValueError for a malformed one."""
     parts = text.split("$")
     try:
         if len(parts) != 4 or parts[0] != "pbkdf2_sha256":
@@ -64,5 +65,6 @@ def parse_pin_hash(text: str) -> tuple[int, bytes, bytes]:
 
 
 def check_pin(pin: str, stored: str) -> bool:
+    """Whether ``pin`` matches the stored hash, in constant time."""
     iterations, salt, digest = parse_pin_hash(stored)
     return hmac.compare_digest(hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations), digest)

@@ -129,6 +129,7 @@ def encode_plain(mrz: str | Sequence[str], eol: bytes = b"\r\n") -> bytes:
 
 
 def encode_accessis(mrz: str | Sequence[str]) -> bytes:
+    """An Access-IS frame (FS STX lines ETX GS), as the emulator and the tests send."""
     return bytes([FS, STX]) + b"".join(line.encode("ascii") + b"\r" for line in mrz_lines(mrz)) + bytes([ETX, GS])
 
 
@@ -208,9 +209,11 @@ class PlainFraming:
         self.last = -1  # the previous byte (a CR LF pair is one line end)
 
     def held(self) -> int:
+        """Bytes held for a document not yet ended (they become garbage if the port closes)."""
         return len(self.cur) + sum(len(x) for x in self.lines)
 
     def clear(self) -> None:
+        """Drops what is held (the port was closed)."""
         self.cur = bytearray()
         self.lines = []
         self.last = -1
@@ -326,12 +329,14 @@ class AccessIsFraming(MarkedFraming):
     START = FS
 
     def begin(self) -> None:
+        """FS was seen: a new candidate, no line read yet."""
         super().begin()
         self._line_len = 0
         self._prev = -1
         self._etx = False
 
     def step(self, b: int, out: list[Result]) -> int:
+        """STX, then MRZ characters and single line ends up to ETX GS; anything else is a false start."""
         if len(self.frame) == 2:
             return _GO_ON if b == STX else _ABANDON
         if self._etx:
@@ -376,10 +381,12 @@ class RteFraming(MarkedFraming):
     MIN_LENGTH = 8  # 'O' 'U' STX flag CR CR CR ETX
 
     def begin(self) -> None:
+        """SOH was seen: a new candidate, its length not yet read."""
         super().begin()
         self._length = 0
 
     def step(self, b: int, out: list[Result]) -> int:
+        """Header, flag, body up to the declared ETX, then the BCC; after the header, faults are rejects."""
         k = len(self.frame) - 1
         if k < self.HEADER:
             return self._header(k, b, out)
@@ -460,14 +467,17 @@ class FrameDecoder:
 
     @property
     def frames(self) -> dict[str, int]:
+        """Frames read, per framing (counters for diagnostics)."""
         return self.counters.frames
 
     @property
     def rejects(self) -> dict[str, int]:
+        """Frames rejected, per fixed reason (counters for diagnostics)."""
         return self.counters.rejects
 
     @property
     def garbage_bytes(self) -> int:
+        """Bytes that were neither a frame nor part of one."""
         return self.counters.garbage_bytes
 
     # -- public ----------------------------------------------------------------

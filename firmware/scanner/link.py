@@ -114,6 +114,7 @@ class ScannerLink:
 
     @property
     def is_open(self) -> bool:
+        """Whether the port is open now (it is reopened after an unplug)."""
         return self._serial is not None
 
     @property
@@ -149,6 +150,7 @@ class ScannerLink:
                 return events
 
     def close(self) -> None:
+        """Closes the port and drops any partial frame (its bytes count as garbage)."""
         if self._serial is not None:
             try:
                 self._serial.close()

@@ -55,9 +55,11 @@ class ServiceFrame:
 
     @property
     def crc(self) -> int:
+        """The frame's CRC, by which a refusal names the frame it refuses."""
         return zlib.crc32(HEADER.pack(MAGIC, self.type, len(self.payload))[len(MAGIC):] + self.payload)
 
     def json(self) -> dict[str, Any]:
+        """The payload as a JSON object, read with the bounded reader: the peer is not trusted yet."""
         try:
             value = loads(self.payload, max_bytes=MAX_LENGTH.get(self.type, MAX_PAYLOAD))
         except UntrustedJSONError as e:
@@ -83,15 +85,18 @@ def encode(ftype: int, payload: bytes = b"") -> bytes:
 
 
 def encode_json(ftype: int, obj: dict[str, Any]) -> bytes:
+    """A frame whose payload is ``obj`` as compact, key-sorted JSON (the same bytes every time)."""
     return encode(ftype, json.dumps(obj, separators=(",", ":"), sort_keys=True).encode("utf-8"))
 
 
 def pack_data(name: str, offset: int, data: bytes) -> bytes:
+    """A DATA frame: ``data`` for file ``name`` at ``offset``, so a lost frame can be sent again."""
     raw = name.encode("utf-8")
     return encode(DATA, _DATA_HEAD.pack(len(raw), offset) + raw + data)
 
 
 def unpack_data(payload: bytes) -> tuple[str, int, bytes]:
+    """(name, offset, data) of a DATA payload; ServicePortError when it is malformed."""
     if len(payload) < _DATA_HEAD.size:
         raise ServicePortError("DATA frame too short")
     n, offset = _DATA_HEAD.unpack_from(payload)

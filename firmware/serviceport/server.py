@@ -88,6 +88,7 @@ class ServicePort:
     # -- loop
 
     def poll(self) -> int:
+        """Reads what arrived and answers each complete frame; returns how many frames were handled."""
         frames = self.decoder.feed(self.transport.read(4096), self.clock())
         for frame in frames:
             for reply in self.handle(frame):
@@ -98,12 +99,14 @@ class ServicePort:
         return len(frames)
 
     def serve(self, stop: threading.Event | None = None) -> None:
+        """Polls until ``stop`` is set (for ever without one): the service port's own loop."""
         while stop is None or not stop.is_set():
             self.poll()
 
     # -- frames
 
     def handle(self, frame: p.ServiceFrame) -> list[bytes]:
+        """The replies to one frame; a bad frame gets an ERROR reply, never an exception."""
         try:
             if frame.type == p.HELLO:
                 return [p.encode_json(p.INFO, self._info())]

@@ -50,4 +50,5 @@ class UpdateError(Exception):
         return f"{self.reason} ({self.file})" if self.file else self.reason
 
     def to_dict(self) -> dict[str, str | None]:
+        """The error as JSON fields, for `--json` output and the audit log."""
         return {"code": self.code, "reason": self.reason, "file": self.file}

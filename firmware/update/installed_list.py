@@ -52,6 +52,7 @@ class Installed:
     directory: Path | None = None
 
     def close(self) -> None:
+        """Unmaps the list's sets (when the kiosk switches to a newer list)."""
         if self.banlist is not None:
             self.banlist.close()
 
@@ -62,6 +63,7 @@ class Installed:
         self.close()
 
     def to_dict(self) -> dict[str, Any]:
+        """What is installed, as JSON fields for diagnostics and the fleet (no list content)."""
         return {"ok": self.banlist is not None, "code": self.code, "reason": self.reason,
                 "list_version": self.list_version,
                 "list_date": self.list_date.isoformat() if self.list_date else None,

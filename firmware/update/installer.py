@@ -94,6 +94,7 @@ class InstallResult:
     warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The outcome as JSON fields, for `--json` output and the service port."""
         return {"action": self.action, "list_version": self.list_version, "previous_version": self.previous_version,
                 "list_date": self.list_date.isoformat(), "valid_until": self.valid_until.isoformat(),
                 "root_version": self.root_version, "signed_by": self.signed_by, "warning": self.warning}

@@ -64,10 +64,12 @@ class StateLayout:
 
     @property
     def trust_dir(self) -> Path:
+        """Where the trusted root and the floors live, apart from the lists they judge."""
         return self.root / TRUST
 
     @property
     def trusted_root(self) -> Path:
+        """The root of trust installed at provisioning: every list is verified against it."""
         return self.root / TRUST / ROOT_FILE
 
     @property
@@ -77,14 +79,17 @@ class StateLayout:
 
     @property
     def floors(self) -> Path:
+        """The version and time floors: no older list and no earlier clock are accepted again."""
         return self.root / TRUST / FLOORS_FILE
 
     @property
     def floors_backup(self) -> Path:
+        """A second copy of the floors, so one damaged file cannot reset them."""
         return self.root / TRUST / FLOORS_BACKUP_FILE
 
     @property
     def list_dir(self) -> Path:
+        """The installed releases and the symlink naming the current one."""
         return self.root / LIST
 
     @property
@@ -98,29 +103,36 @@ class StateLayout:
         return self.root / LIST / PREVIOUS
 
     def staging(self, token: str) -> Path:
+        """A staging directory for one install (``token`` keeps two installs apart)."""
         return self.root / LIST / f"{STAGING_PREFIX}{token}"
 
     def release_dir(self, list_version: int, token: str) -> Path:
+        """Where a verified release is kept: named by its version and the install's token."""
         return self.root / LIST / f"{RELEASE_PREFIX}{list_version}-{token}"
 
     @property
     def download(self) -> Path:
+        """An HTTP poll's downloads, removed after each poll."""
         return self.root / DOWNLOAD
 
     @property
     def incoming(self) -> Path:
+        """Where a list arriving over the service port is received (one session at a time)."""
         return self.root / INCOMING
 
     @property
     def screens(self) -> Path:
+        """Frames as PNG when the display back-end is "png" (previews, tests)."""
         return self.root / SCREENS
 
     @property
     def audit_log(self) -> Path:
+        """The append-only log of installs and refusals, for the fleet and for staff."""
         return self.root / AUDIT
 
     @property
     def lock(self) -> Path:
+        """The lock file that keeps two installs from running at once."""
         return self.root / LOCK
 
     @staticmethod
@@ -130,4 +142,5 @@ class StateLayout:
 
     @staticmethod
     def release_record(list_dir: Path) -> Path:
+        """``release.json``: when and by whom a release was installed (no list content)."""
         return list_dir / RELEASE_FILE

@@ -31,11 +31,13 @@ MAX_FLOORS_BYTES = 4096
 
 
 def not_provisioned() -> UpdateError:
+    """The error every command gives on a kiosk with no trusted root: one wording, one code."""
     return UpdateError(NOT_PROVISIONED, "this kiosk has no trusted root (trust/root.json); provision it first",
                        ROOT_FILE)
 
 
 def is_provisioned(layout: StateLayout) -> bool:
+    """Whether a trusted root (or its backup) is installed: nothing can be verified without one."""
     return layout.trusted_root.exists() or layout.trusted_root_backup.exists()
 
 
@@ -89,6 +91,7 @@ def read_trusted_root(layout: StateLayout) -> TrustedRoot:
 
 
 def trusted_root_bytes(layout: StateLayout) -> bytes:
+    """The trusted root's bytes (the backup's when the primary does not verify)."""
     return read_trusted_root(layout).data
 
 
@@ -140,6 +143,7 @@ def write_trusted_root(layout: StateLayout, data: bytes) -> None:
 
 
 def write_floors(layout: StateLayout, floors: Floors) -> None:
+    """Raises the floors durably, both copies, so a power cut leaves at least one."""
     data = floors.to_bytes()
     durable.atomic_write(layout.floors, data)
     durable.atomic_write(layout.floors_backup, data)

@@ -24,6 +24,7 @@ TARGETS_FILE = "targets.json"
 
 
 def root_file(version: int) -> str:
+    """The file name TUF gives root version ``version`` in a repository's metadata."""
     return f"{version}.root.json"
 
 
@@ -44,6 +45,7 @@ def read_capped(path: Path, limit: int, name: str) -> bytes:
 
 
 def is_repository(path: Path) -> bool:
+    """Whether ``path`` holds a published repository (its timestamp is the entry point)."""
     return (path / METADATA / TIMESTAMP).is_file()
 
 

@@ -91,6 +91,7 @@ class TransferDeadlines:
     min_rate: float = 8192.0
 
     def for_length(self, length: int) -> Deadline:
+        """The deadline for a file of ``length`` bytes."""
         return Deadline(self.floor + length / self.min_rate)
 
 

@@ -97,11 +97,13 @@ class Floors:
     time_floor: dt.datetime = EPOCH
 
     def to_bytes(self) -> bytes:
+        """The floors as the JSON kept in the state directory."""
         return (json.dumps({"list_version": self.list_version,
                             "time_floor": self.time_floor.isoformat()}, sort_keys=True) + "\n").encode()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Floors:
+        """Floors from their file; UpdateError when it is damaged (the other copy is read too)."""
         try:
             raw = untrusted_json.loads(data, max_bytes=4096)  # a damaged file may nest deep
             return cls(int(raw["list_version"]), as_utc(dt.datetime.fromisoformat(raw["time_floor"])))
@@ -109,6 +111,7 @@ class Floors:
             raise UpdateError(MALFORMED, f"the floors file is unreadable: {e}", FLOORS_FILE) from None
 
     def raised(self, list_version: int, time_floor: dt.datetime) -> Floors:
+        """The floors after accepting a list: never lower than before."""
         return Floors(max(self.list_version, list_version), max(self.time_floor, time_floor))
 
 
@@ -127,6 +130,7 @@ class RepositoryMetadata:
 
 
 def deployment_of(root: Root) -> str:
+    """The deployment a root names: a list signed for another deployment is refused."""
     value = root.unrecognized_fields.get(DEPLOYMENT_FIELD)
     if not isinstance(value, str) or not value:
         raise UpdateError(DEPLOYMENT, f"root version {root.version} names no deployment "
@@ -143,6 +147,7 @@ def key_names(root: Root) -> dict[str, str]:
 
 
 def describe_keys(root: Root, keyids: list[str] | dict[str, Any]) -> list[str]:
+    """Key ids as their holders' names, for messages a person reads."""
     names = key_names(root)
     return sorted(f"{names[k]} ({k[:8]})" if k in names else k[:16] for k in keyids)
 
@@ -213,6 +218,7 @@ class TargetCheck:
         self._hash = hashlib.sha256()
 
     def update(self, chunk: bytes) -> None:
+        """Counts a chunk and hashes it; refuses at once a target longer than signed."""
         self.seen += len(chunk)
         if self.seen > self.length:
             raise UpdateError(OVERSIZED, f"{self.name} is longer than the {self.length} bytes signed for it",
@@ -220,6 +226,7 @@ class TargetCheck:
         self._hash.update(chunk)
 
     def finish(self) -> None:
+        """Refuses a target shorter than signed or whose hash differs."""
         if self.seen < self.length:
             raise UpdateError(TRUNCATED, f"{self.name} is {self.seen} bytes, {self.length} were signed "
                               "(truncated)", self.name)
@@ -229,6 +236,7 @@ class TargetCheck:
 
     @classmethod
     def of_bytes(cls, name: str, info: TargetFile, data: bytes) -> None:
+        """Checks a whole target held in memory against its signed length and hash."""
         check = cls(name, info)
         check.update(data)
         check.finish()
@@ -255,10 +263,12 @@ class Release:
 
     @property
     def list_version(self) -> int:
+        """The list's version, the targets role's version: what the floors compare."""
         return self.targets.version
 
     @property
     def manifest_sha256(self) -> str:
+        """The signed manifest's hash, which the audit log records."""
         return hashlib.sha256(self.manifest_bytes).hexdigest()
 
     @property
@@ -267,12 +277,14 @@ class Release:
         return as_utc(self.manifest.list_date)
 
     def target(self, name: str) -> TargetFile:
+        """The signed length and hashes of target ``name``; UpdateError when it was not signed."""
         info = self.targets.targets.get(name)
         if info is None:
             raise UpdateError(MISSING, f"{name} is not among the signed targets", name)
         return info
 
     def checker(self, name: str) -> TargetCheck:
+        """A check to stream target ``name`` through while it is copied."""
         return TargetCheck(name, self.target(name))
 
     def files(self) -> list[str]:

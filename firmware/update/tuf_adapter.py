@@ -74,14 +74,17 @@ class MetadataChain:
 
     @property
     def timestamp(self) -> Timestamp:
+        """The verified timestamp role."""
         return self._set.timestamp
 
     @property
     def snapshot(self) -> Snapshot:
+        """The verified snapshot role."""
         return self._set.snapshot
 
     @property
     def targets(self) -> Targets:
+        """The verified targets role: the list's files, lengths and hashes."""
         return self._set.targets
 
     def load_root(self, data: bytes) -> Root:

@@ -93,9 +93,11 @@ class Entry:
 
     @property
     def end_year(self) -> int:
+        """The ban-end year the filter stores (0 when the list gives none)."""
         return self.ban_end.year if self.ban_end else 0
 
     def keys(self) -> tuple[list[str], list[str]]:
+        """(document keys, name keys) the builder inserts for this entry."""
         return entry_keys(self.surname, self.given_names, self.nationality, self.document_number, self.birth)
 
 
@@ -111,6 +113,7 @@ class ReadResult:
     warnings: list[str] = field(default_factory=list)  # file-level, no personal data
 
     def summary(self) -> dict[str, object]:
+        """Counts for the build report: rows read, accepted, rejected, duplicates."""
         return {"encoding": self.encoding, "rows_read": self.rows, "accepted": len(self.entries),
                 "rejected": len(self.errors), "duplicates": self.duplicates}
 

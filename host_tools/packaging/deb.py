@@ -69,6 +69,7 @@ UNCLONED = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "dis
 
 
 def dotted(version: tuple[int, ...]) -> str:
+    """A version tuple as text: (3, 11) -> '3.11'."""
     return ".".join(map(str, version))
 
 
@@ -84,6 +85,7 @@ class Target:
 
     @property
     def machine(self) -> str:
+        """The target's platform_machine (aarch64, armv7l, x86_64), for environment markers."""
         return ARCHES[self.arch]
 
     def platforms(self) -> list[str]:
@@ -94,6 +96,7 @@ class Target:
         return tags + [f"manylinux2014_{self.machine}", f"linux_{self.machine}"]
 
     def accepts(self, wheel: Path) -> bool:
+        """Whether a wheel runs on the target: pure Python, or built for its platform and Python."""
         _, _, _, tags = parse_wheel_filename(wheel.name)
         platforms = set(self.platforms()) | {"any"}
         return any(t.platform in platforms and t.interpreter in ("py3", "cp311") or
@@ -161,6 +164,7 @@ def checkout_version() -> str | None:
 
 
 def build_project_wheel(source: Path, out: Path, epoch: int) -> Path:
+    """Safar's own wheel from the copied source, reproducible (SOURCE_DATE_EPOCH), with the checkout's version."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
     version = checkout_version()
     if version is not None:
@@ -171,6 +175,7 @@ def build_project_wheel(source: Path, out: Path, epoch: int) -> Path:
 
 
 def wheel_metadata(wheel: Path) -> email.message.Message:
+    """A wheel's METADATA: its version and run-time requirements."""
     with zipfile.ZipFile(wheel) as z:
         (name,) = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")]
         return email.parser.Parser().parsestr(z.read(name).decode())
@@ -198,6 +203,7 @@ def build_environment_pins() -> dict[str, str]:
 
 
 def wheels_of(folder: Path, name: str, target: Target) -> list[Path]:
+    """The wheels of distribution ``name`` in ``folder`` that run on the target."""
     want = canonicalize_name(name)
     return [w for w in sorted(folder.glob("*.whl")) if parse_wheel_filename(w.name)[0] == want and target.accepts(w)]
 
@@ -342,6 +348,7 @@ def installed_size_kib(stage: Path) -> int:
 
 
 def write_control(stage: Path, values: dict[str, str]) -> None:
+    """The package's DEBIAN/: control filled in, conffiles (each checked to be staged), maintainer scripts, md5sums."""
     control = stage / "DEBIAN"
     control.mkdir()
     _install(_fill((DEBIAN / "control").read_text(), values, DEBIAN / "control"), control / "control")

@@ -50,6 +50,7 @@ def bundle_targets(bundle_dir: Path) -> Targets:
 
 
 def read_bundle_targets(bundle_dir: Path) -> Metadata[Targets] | None:
+    """The targets metadata a bundle was signed with, or None for an unsigned bundle."""
     path = bundle_dir / TARGETS_FILE
     if not path.exists():
         return None

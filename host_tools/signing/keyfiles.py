@@ -46,16 +46,19 @@ class KeyInfo:
 
     @property
     def keyid(self) -> str:
+        """The key's TUF key id, by which roots name it."""
         return self.key.keyid
 
 
 def check_name(name: str) -> str:
+    """``name`` if it can name a key file; SigningError saying what is allowed otherwise."""
     if not name or len(name) > 40 or not set(name) <= NAME_CHARS:
         raise SigningError(f"key name {name!r}: use 1-40 lowercase letters, digits, '-' or '_'")
     return name
 
 
 def public_key_of(private: Ed25519PrivateKey) -> SSlibKey:
+    """The public half as the key TUF metadata lists."""
     return SSlibKey.from_crypto(private.public_key(), scheme="ed25519")
 
 
@@ -202,6 +205,7 @@ def _write_private_key(path: Path, pem: bytes) -> None:
 
 
 def write_public(keys_dir: Path, info: KeyInfo) -> None:
+    """The public key file beside the private one, for the other holders and for roots."""
     doc = {"role": info.role, "name": info.name, "keyid": info.keyid, "key": info.key.to_dict()}
     atomic_write(keys_dir / f"{info.role}-{info.name}.pub.json", (json.dumps(doc, indent=2) + "\n").encode(),
                  mode=PUBLIC_FILE_MODE)
@@ -256,9 +260,11 @@ def change_passphrase(path: Path, old: Passphrases, new_passphrase_file: Path | 
 
 
 def signer_of(private: Ed25519PrivateKey) -> CryptoSigner:
+    """A signer for TUF metadata from a private key."""
     return CryptoSigner(private, public_key_of(private))
 
 
 def load_signer(path: Path, passphrase: bytes | None = None, passphrase_file: Path | None = None,
                 *, passphrases: Passphrases | None = None) -> CryptoSigner:
+    """Opens a private key file (asking its holder's passphrase) as a signer."""
     return signer_of(load_private_key(path, passphrase, passphrase_file, passphrases=passphrases))

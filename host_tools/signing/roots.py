@@ -46,6 +46,7 @@ KeyPassphrases = bytes | Callable[[str], bytes] | None
 
 
 def utcnow() -> dt.datetime:
+    """Now in UTC to the second: metadata dates without microseconds read the same everywhere."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
@@ -67,6 +68,7 @@ def new_root(deployment: str, keys: dict[str, list[KeyInfo]], thresholds: dict[s
 
 
 def tuf_roles(role: str) -> tuple[str, ...]:
+    """The TUF roles a Safar key role signs (publish signs snapshot and timestamp)."""
     if role == "publish":
         return PUBLISH_ROLES
     if role in ("root", "targets"):
@@ -75,12 +77,14 @@ def tuf_roles(role: str) -> tuple[str, ...]:
 
 
 def add_role_key(root: Root, role: str, info: KeyInfo) -> None:
+    """Adds a key to its roles and records its holder's name, which messages show."""
     for r in tuf_roles(role):
         root.add_key(info.key, r)
     root.unrecognized_fields.setdefault(KEY_NAMES_FIELD, {})[info.keyid] = f"{role}-{info.name}"
 
 
 def remove_role_key(root: Root, role: str, keyid: str) -> None:
+    """Removes a key from its roles; SigningError when it does not hold them."""
     for r in tuf_roles(role):
         if keyid not in root.roles[r].keyids:
             raise SigningError(f"key {keyid[:16]} is not a {role} key")
@@ -90,6 +94,7 @@ def remove_role_key(root: Root, role: str, keyid: str) -> None:
 
 
 def set_threshold(root: Root, role: str, threshold: int) -> None:
+    """How many keys of ``role`` must sign; SigningError when more than there are."""
     for r in tuf_roles(role):
         count = len(root.roles[r].keyids)
         if not 1 <= threshold <= count:
@@ -123,6 +128,7 @@ def root_chain(keys_dir: Path) -> list[bytes]:
 
 
 def current_root(keys_dir: Path) -> Metadata[Root]:
+    """The newest root version in the keys directory: the one the next change starts from."""
     return Metadata[Root].from_bytes(root_chain(keys_dir)[-1])
 
 
@@ -190,6 +196,7 @@ def write_root_version(keys_dir: Path, md: Metadata[Root], allow_partial: bool =
 
 
 def root_keys_in(keys_dir: Path) -> list[Path]:
+    """The root keys' private files in ``keys_dir``."""
     return sorted((keys_dir / "keys").glob("root-*.pem"))
 
 
@@ -267,6 +274,7 @@ def load_root_signers(paths: Iterable[Path], passphrases: Passphrases) -> list[C
 
 
 def describe_root(root: Root) -> dict[str, Any]:
+    """A root's version, expiry, deployment and keys by holder: what `safar keys show` prints."""
     names = root.unrecognized_fields.get(KEY_NAMES_FIELD, {})
     return {"version": root.version, "expires": root.expires.isoformat(),
             "deployment": root.unrecognized_fields.get(DEPLOYMENT_FIELD),
