@@ -255,7 +255,7 @@ def loop_phase(state: Path, config: KioskConfig, today: dt.date, size: tuple[int
     clock = [0.0]
     link = ZoneLink(ymd)
     # the fleet metrics as on a kiosk: a textfile rewritten every 15 s of the loop's clock
-    from firmware.kiosk.health import KioskHealth
+    from firmware.fleet.health import KioskHealth
 
     health = KioskHealth(state.parent / "safar.prom", state)
     kiosk = build(config, state, Devices(link=link, display=NullDisplay(size), renderer=SketchRenderer(size),

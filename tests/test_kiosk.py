@@ -20,13 +20,13 @@ from PIL import Image
 
 from firmware.app.compose import Devices, build, settings_from
 from firmware.app.config import EXAMPLE, ConfigError, KioskConfig
+from firmware.app.systemd import Notifier
 from firmware.core import mrz
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk, passport_validity
 from firmware.kiosk.parts import KioskParts
 from firmware.kiosk.screen import Button, Screen
 from firmware.kiosk.state import READING_SECONDS, KioskState, ListStatus
-from firmware.kiosk.systemd import Notifier
 from firmware.printer.escpos import SlipPrinter
 from firmware.scanner.events import DocumentRead, Event, ReadFailed, ScannerAvailable
 from firmware.scanner.link import ScannerLink

@@ -389,7 +389,7 @@ def test_the_state_keeps_the_service_screen_while_the_door_is_open() -> None:
 def test_diag_beside_the_running_kiosk_reports_the_board_as_the_kiosk_sees_it(tmp_path: Path) -> None:
     """The kiosk holds the port; diagnostics read its health file instead (fresh ones only)."""
     from firmware.diag import checks
-    from firmware.kiosk.health import KioskHealth
+    from firmware.fleet.health import KioskHealth
 
     root = tmp_path / "root"
     metrics = root / checks.KIOSK_METRICS.lstrip("/")

@@ -85,7 +85,7 @@ class Kiosk:
         self._printed: list[bool] = []
         # The I/O board (lamps, cue, presence, tamper, staff lamp, Pi watchdog) or None.
         self.board = parts.board
-        # The fleet metrics (``firmware.kiosk.health.KioskHealth``) or None; it is told counts
+        # The fleet metrics (``firmware.fleet.health.KioskHealth``) or None; it is told counts
         # and the kiosk's condition, never anything about a traveller.
         self.health = parts.health
         self.audit = parts.audit  # audit(action, result): the tamper switch's entries in the audit log
@@ -304,7 +304,7 @@ class Kiosk:
 
     def status(self) -> Any:
         """The kiosk's condition for the fleet metrics: mode, list, devices, last checks."""
-        from firmware.kiosk.health import KioskStatus
+        from firmware.kiosk.status import KioskStatus
 
         kind = self.state.kind
         mode = ("service" if kind in ("service", "pin_entry") else "out_of_service" if kind == "out_of_service"

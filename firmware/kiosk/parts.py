@@ -22,7 +22,7 @@ from firmware.kiosk.state import ListStatus
 from firmware.scanner.events import Event
 
 if TYPE_CHECKING:
-    from firmware.kiosk.health import KioskStatus
+    from firmware.kiosk.status import KioskStatus
 
 # (name, pass | warn | fail, a sentence for the technician): one diagnostics result
 Check = tuple[str, str, str]
@@ -110,7 +110,7 @@ class Technician(Protocol):
 
 
 class FleetHealth(Protocol):
-    """The fleet metrics (``firmware.kiosk.health.KioskHealth``): counts and the kiosk's
+    """The fleet metrics (``firmware.fleet.health.KioskHealth``): counts and the kiosk's
     condition, never anything about a traveller."""
 
     def count_scan(self, result: str) -> None: ...
