@@ -25,6 +25,7 @@ from typing import Any
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from firmware.kiosk.kinds import KINDS, STAFF, TRAVELLER
 from firmware.kiosk.screen import (
     ASK_STAFF_AFTER_FAILURES,
     CALL_STAFF,
@@ -38,8 +39,6 @@ from firmware.kiosk.screen import (
     PIN_BACK,
     PIN_OK,
     PRINT,
-    RESULT_KINDS,
-    TRAVELLER_KINDS,
     Branding,
     Button,
     Screen,
@@ -66,30 +65,18 @@ WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
 NEUTRAL = ((13, 55, 120), WHITE)
 ATTENTION = ((255, 193, 7), BLACK)
-# Header band colour and its text colour; contrast ratio >= 7:1 for each pair (tested).
+# Header band colour and its text colour, by the band a kind of screen has (its ``band``);
+# contrast ratio >= 7:1 for each pair (tested).
 BANDS = {
-    "idle": NEUTRAL,
-    "reading": NEUTRAL,
-    "choose_language": NEUTRAL,
-    "no_record": NEUTRAL,
-    "possible": ATTENTION,
-    "strong": ATTENTION,
-    "not_checked": ATTENTION,
-    "read_failed": ((55, 55, 55), WHITE),
-    "out_of_service": ((20, 20, 20), WHITE),
-    "service": ((40, 50, 60), WHITE),
-    "pin_entry": ((40, 50, 60), WHITE),
+    "neutral": NEUTRAL,
+    "attention": ATTENTION,
+    "retry": ((55, 55, 55), WHITE),
+    "halted": ((20, 20, 20), WHITE),
+    "staff": ((40, 50, 60), WHITE),
 }
 STRIP = ((236, 240, 246), (25, 25, 25))  # the subject line under the band
-PICTOGRAMS = {
-    "idle": "passport", "reading": "hourglass", "choose_language": "globe", "no_record": "info",
-    "possible": "ticket_check", "strong": "ticket_check", "not_checked": "ticket_question", "read_failed": "retry",
-    "out_of_service": "pause", "service": "wrench", "pin_entry": "wrench",
-}
-# Screens that show the official check page's QR code.
-QR_KINDS = RESULT_KINDS + ("not_checked", "idle")
-# Screens that list the contacts.
-CONTACT_KINDS = ("possible", "strong", "not_checked", "out_of_service")
+# The pictograms ``_pictogram`` draws (a kind's ``pictogram`` names one).
+PICTOGRAMS = ("info", "ticket_check", "ticket_question", "passport", "hourglass", "globe", "retry", "pause", "wrench")
 
 
 # A laid-out block: (role, font, lines, line height, inset, block height, font size, gap after).
@@ -328,7 +315,7 @@ class Renderer:
             marks = {"pass": "✓", "warn": "!", "fail": "✗"}
             for name, status, message in s.checks:
                 b.append(("check", f"{marks.get(status, '?')} {labels.get(status, status)} — {name}: {message}"))
-        if s.kind in CONTACT_KINDS and self.branding.contacts:
+        if KINDS[s.kind].contacts and self.branding.contacts:
             b.append(("body", t("Before you buy a ticket, contact:") if s.kind != "out_of_service"
                       else t("For questions about the list, contact:")))
             for c in self.branding.contacts:
@@ -336,7 +323,7 @@ class Renderer:
                 phone = c.phone.replace(" ", NBSP)
                 b.append(("contact", f"{self.branding.local(c.name, s.lang)}: "
                           + (_ltr(phone) if s.lang in RTL_LANGUAGES else phone)))
-        if s.kind in RESULT_KINDS + ("not_checked",) and s.passport is not None:
+        if KINDS[s.kind].match is not None and s.passport is not None:
             state, when = s.passport
             if state == "expired":
                 b.append(("note", t("Your passport expired on {date}.", date=iso_to_local(when)) + " "
@@ -392,19 +379,20 @@ class Renderer:
         second_floor = max(SECONDARY_FLOOR, round(SECONDARY_FLOOR * u * factor))
         margin = max(8, round(12 * u))
         band_h = round(h * (0.10 if portrait else 0.145) * (1.15 if factor > 1 else 1.0))
-        band, ink = BANDS[s.kind]
+        kind = KINDS[s.kind]
+        band, ink = BANDS[kind.band]
         title, blocks = self.blocks(s)
 
         # Header: pictogram in a white disc, title beside it.
         c.d.rectangle((0, 0, w, band_h), fill=band)
         disc = band_h - 2 * margin
-        self._pictogram(c.d, PICTOGRAMS[s.kind], (margin, margin, margin + disc, margin + disc))
+        self._pictogram(c.d, kind.pictogram, (margin, margin, margin + disc, margin + disc))
         tx = margin * 2 + disc
         self._fit_title(c, title, (tx, margin // 3, w - margin, band_h - margin // 3), ink, body_floor)
         top = band_h
 
         # The subject line: what is checked and who runs the kiosk, on every traveller screen.
-        if s.kind in TRAVELLER_KINDS:
+        if kind.audience == TRAVELLER:
             top = self._strip(c, self.subject(s), (0, top, w, h), margin, second_floor)
 
         # Footer: the buttons.
@@ -412,13 +400,13 @@ class Renderer:
         buttons, foot_top = self._footer(c, s, items, (0, 0, w, h), margin, second_floor, u)
         if s.kind == "idle" and len(self.branding.languages) > 1:
             foot_top = self._invite(c, s, (0, foot_top), w, margin, second_floor)
-        if s.seconds_left is not None and s.kind not in ("service", "pin_entry"):
+        if s.seconds_left is not None and kind.audience != STAFF:
             self._countdown_bar(c.d, s, (0, foot_top - max(4, round(6 * u)), w, foot_top))
             foot_top -= max(4, round(6 * u))
 
         top, bottom = top + margin, foot_top - margin
         left, right = margin, w - margin
-        if s.kind in QR_KINDS:
+        if kind.qr:
             if portrait:
                 col = right - left
                 module, lines, cap_h = self._qr_layout(c, s, second_floor, col, int((bottom - top) * 0.34), u)
@@ -486,9 +474,7 @@ class Renderer:
         return y + margin // 2 if below else top
 
     def _footer_items(self, s: Screen) -> list[str]:
-        if s.kind in ("service", "pin_entry"):
-            return [DONE]
-        if s.kind == "choose_language":
+        if KINDS[s.kind].audience == STAFF or s.kind == "choose_language":
             return [DONE]
         items = [] if CHOOSE_LANGUAGE in s.actions else [LANG_KEY + lang for lang in self.branding.languages]
         items += list(s.actions)
@@ -506,7 +492,7 @@ class Renderer:
         fonts = [self.fonts.get(size, bold=True) for size in range(round(floor * 1.4), floor - 1, -1)]
 
         def counting(key: str) -> bool:
-            return key == DONE and s.seconds_left is not None and s.kind not in ("service", "pin_entry")
+            return key == DONE and s.seconds_left is not None and KINDS[s.kind].audience != STAFF
 
         for rows in (1, 2, 3):
             per_row = math.ceil(len(items) / rows)

@@ -34,6 +34,7 @@ from prometheus_client.metrics_core import (
 )
 from prometheus_client.registry import Collector
 
+from firmware.kiosk.kinds import ANSWERS
 from firmware.kiosk.status import MODES, KioskStatus
 from firmware.readings import SEVERITY, SOC_TEMPERATURE, soc_celsius
 
@@ -43,7 +44,7 @@ STOPPED = "stopped"  # written by ``close``: the kiosk program ended
 # A change between these is written at once; idle <-> serving only on the period: how long one
 # traveller's answer stayed on screen is a (weak) hint of which answer it was.
 _AT_ONCE = {"idle": "in_service", "serving": "in_service"}
-RESULTS = ("no_record", "possible", "strong", "not_checked", "read_failed")
+RESULTS = ANSWERS  # the answers counted, by label (firmware/kiosk/kinds.py)
 # A day's answers are published only over at least this many travellers: on a quiet day
 # "1 strong of 3" in a hall with a camera is nearly a name.
 RESULT_TOTALS_MIN_SCANS = 20
