@@ -26,6 +26,7 @@ from firmware.kiosk.kinds import KINDS, SCREEN_FOR_MATCH, KindName
 from firmware.kiosk.parts import KioskParts, KioskSettings
 from firmware.kiosk.screen import CALL_STAFF, DONE, ENTER, PIN_OK, PRINT, SERVICE_REQUEST, Button, Screen
 from firmware.kiosk.state import KioskState
+from firmware.kiosk.status import KioskStatus
 from firmware.kiosk.technician import check_pin
 from firmware.printer.escpos import PrinterError
 from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
@@ -303,10 +304,8 @@ class Kiosk:
         self._active_at = self.clock()
         self._shown = None  # the next draw shows the screen again
 
-    def status(self) -> Any:
+    def status(self) -> KioskStatus:
         """The kiosk's condition for the fleet metrics: mode, list, devices, last checks."""
-        from firmware.kiosk.status import KioskStatus
-
         mode = KINDS[self.state.kind].mode
         # "scanner": a reader the loop can read passports with (with a camera too: either of them)
         devices: dict[str, bool | None] = {

@@ -14,15 +14,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from firmware.kiosk.board import KioskBoard
 from firmware.kiosk.screen import Button, Screen
 from firmware.kiosk.state import ListStatus
+from firmware.kiosk.status import KioskStatus
 from firmware.scanner.events import Event
-
-if TYPE_CHECKING:
-    from firmware.kiosk.status import KioskStatus
 
 # (name, pass | warn | fail, a sentence for the technician): one diagnostics result
 Check = tuple[str, str, str]
