@@ -192,7 +192,7 @@ def _idle(w: Wording, s: Screen, t: Translate) -> Said:
     return t("Check before you buy a ticket"), b
 
 
-
+@_says("reading")
 def _reading(w: Wording, s: Screen, t: Translate) -> Said:
     return t("Reading the passport…"), [("lead", t("Please keep the passport still."))]
 
