@@ -239,3 +239,31 @@ def test_the_update_packages_lazy_exports_all_resolve() -> None:
     assert sorted(update.__all__) == sorted(update._EXPORTS)
     for name in update.__all__:
         assert not isinstance(getattr(update, name), types.ModuleType), f"firmware.update.{name} is a module"
+
+
+def test_one_table_of_screen_kinds() -> None:
+    """What a kind of screen is (timed, printable, its lamp, its band...) is its record in
+    ``firmware/kiosk/kinds.py``; a tuple, set or dict of kind names elsewhere is a second
+    table that a new kind would have to find (the board once kept one, and a kind missing
+    from it turned every lamp off). A match's kinds (``firmware.core.match``: possible,
+    strong) are another vocabulary that shares two of the names."""
+    from firmware.core.match import NONE, POSSIBLE, STRONG
+    from firmware.kiosk.kinds import KINDS
+
+    owner = "firmware/kiosk/kinds.py"
+    files = _sources() + sorted((ROOT / "benchmarks").rglob("*.py"))
+    out = []
+    for path in files:
+        if _rel(path) == owner:
+            continue
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+                items = node.elts
+            elif isinstance(node, ast.Dict):
+                items = [k for k in node.keys if k is not None]
+            else:
+                continue
+            values = {i.value if isinstance(i, ast.Constant) else None for i in items}
+            if len(items) >= 2 and values <= set(KINDS) and not values <= {NONE, POSSIBLE, STRONG}:
+                out.append(f"{_rel(path)}:{node.lineno}")
+    assert out == [], f"a list of screen kinds outside {owner}: read the kinds' records instead"

@@ -512,7 +512,7 @@ def test_a_list_looser_than_the_kiosk_allows_is_not_used(tmp_path: Path, caplog:
     assert status.usable and banlist is not None
     banlist.close()
     renderer = Renderer(KioskConfig.example().branding)
-    said = {lang: renderer.blocks(Screen("out_of_service", lang, reasons=(("list_budget", None),)))[1][0][1]
+    said = {lang: renderer.wording.blocks(Screen("out_of_service", lang, reasons=(("list_budget", None),)))[1][0][1]
             for lang in ("en", "ru", "tg", "uz")}
     assert said["en"] == "The installed list cannot be used on this kiosk."
     assert len(set(said.values())) == 4  # translated in every language

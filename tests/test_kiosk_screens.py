@@ -188,7 +188,7 @@ def test_every_traveller_screen_names_the_list_s_subject_in_every_language(rende
         for name, screen in all_screens(lang).items():
             if KINDS[screen.kind].audience != TRAVELLER:
                 continue
-            subject = renderer.subject(screen)
+            subject = renderer.wording.subject(screen)
             assert RUSSIA[lang] in subject, f"{name}/{lang}: {subject!r} does not name the list"
             drawn = " ".join(text for _, _, text in renderer.render(screen, (800, 480)).texts)
             assert " ".join(subject.split()) in " ".join(drawn.split()), f"{name}/{lang}: the subject is not drawn"
@@ -198,7 +198,7 @@ def test_no_screen_says_banned_or_allowed() -> None:
     """The rule: never "you are banned", never "you may travel" (English source texts)."""
     r = Renderer(KioskConfig.example().branding)
     for screen in all_screens("en").values():
-        title, blocks = r.blocks(screen)
+        title, blocks = r.wording.blocks(screen)
         text = " ".join([title] + [t for _, t in blocks]).lower()
         for phrase in ("you are banned", "you may travel", "you can travel", "you may enter", "approved",
                        "you are on the list"):
