@@ -11,12 +11,13 @@ import typing
 
 import pytest
 
+from firmware.app.config import KioskConfig
 from firmware.core.match import NONE, POSSIBLE, STRONG
+from firmware.fleet.health import RESULTS
 from firmware.kiosk.board import LAMPS, lamps_for
-from firmware.kiosk.config import KioskConfig
-from firmware.kiosk.health import MODES, RESULTS
 from firmware.kiosk.kinds import KIND_NAMES, KINDS, SCREEN_FOR_MATCH, STAFF, TRAVELLER, ScreenKind
 from firmware.kiosk.screen import Screen
+from firmware.kiosk.status import MODES
 from kiosk_ui import wording
 from kiosk_ui.render import BANDS, PICTOGRAMS
 from tests.kiosk_screens import all_screens
