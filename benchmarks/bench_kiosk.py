@@ -43,6 +43,7 @@ from typing import Any
 
 from firmware.app.compose import Devices, build
 from firmware.app.config import KioskConfig
+from firmware.kiosk.kinds import SCREEN_FOR_MATCH
 from firmware.kiosk.loop import Kiosk
 from firmware.kiosk.screen import CHOOSE_LANGUAGE, DONE, LANG_KEY, LARGE_TEXT, MORE_TIME, Screen
 from firmware.kiosk.state import MORE_TIME_TIMES
@@ -255,7 +256,7 @@ def loop_phase(state: Path, config: KioskConfig, today: dt.date, size: tuple[int
     clock = [0.0]
     link = ZoneLink(ymd)
     # the fleet metrics as on a kiosk: a textfile rewritten every 15 s of the loop's clock
-    from firmware.kiosk.health import KioskHealth
+    from firmware.fleet.health import KioskHealth
 
     health = KioskHealth(state.parent / "safar.prom", state)
     kiosk = build(config, state, Devices(link=link, display=NullDisplay(size), renderer=SketchRenderer(size),
@@ -313,7 +314,7 @@ def every_screen(kiosk: Kiosk, config: KioskConfig) -> list[Screen]:
                 screens.append(Screen(**(values | {"large": large})))
         for large in (False, True):
             for left in (5, 30, min(120, longest)):
-                for kind in ("no_record", "possible", "strong", "not_checked"):
+                for kind in SCREEN_FOR_MATCH.values():  # every screen a scan leads to
                     for passport in (None, ("expired", "2025-02-01"), ("expiring", "2027-02-01")):
                         for page in (0, 1):
                             screens.append(Screen(kind, lang, passport=passport, large=large, page=page,

@@ -1,5 +1,5 @@
 """What the kiosk reads about itself, for the diagnostics (``firmware/diag``) and the
-fleet metrics (``firmware/kiosk/health.py``) alike: the states a check ends in and
+fleet metrics (``firmware/fleet/health.py``) alike: the states a check ends in and
 their order, where the SoC's temperature and the metrics textfile are. Both read these
 facts here, below them both, so neither imports the other."""
 

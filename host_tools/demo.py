@@ -36,7 +36,7 @@ from firmware.camera.reader import CameraLink, Links
 from firmware.camera.recognise import LineReader
 from firmware.cliutil import command_parser, run_cli
 from firmware.deadline import Deadline
-from firmware.kiosk.health import KioskHealth
+from firmware.fleet.health import KioskHealth
 from firmware.kiosk.screen import SUPPORTED_SIZES, Screen, supported_size
 from firmware.printer.escpos import SlipPrinter
 from firmware.scanner.framing import encode

@@ -25,26 +25,21 @@ from typing import Any
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from firmware.kiosk.kinds import KINDS, STAFF, TRAVELLER
 from firmware.kiosk.screen import (
-    ASK_STAFF_AFTER_FAILURES,
-    CALL_STAFF,
     CHOOSE_LANGUAGE,
     DIGIT_KEY,
     DONE,
     LANG_KEY,
-    LARGE_TEXT,
-    MORE_TIME,
     PAGE_KEY,
     PIN_BACK,
     PIN_OK,
-    PRINT,
-    RESULT_KINDS,
-    TRAVELLER_KINDS,
     Branding,
     Button,
     Screen,
 )
 from kiosk_ui.i18n import AUTONYMS, RTL_LANGUAGES, Texts
+from kiosk_ui.wording import Wording
 
 FONT_DIR = Path(__file__).parent / "fonts"
 REGULAR = FONT_DIR / "DejaVuSans.ttf"
@@ -61,35 +56,22 @@ BODY_ROLES = ("title", "lead", "body", "contact", "note", "choice")
 SECONDARY_ROLES = ("subject", "caption", "button", "countdown", "check", "keypad")
 LTR_ROLES = ("check",)  # the service screen's diagnostics are English, left to right in every language
 
-NBSP = "\u00a0"
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
 NEUTRAL = ((13, 55, 120), WHITE)
 ATTENTION = ((255, 193, 7), BLACK)
-# Header band colour and its text colour; contrast ratio >= 7:1 for each pair (tested).
+# Header band colour and its text colour, by the band a kind of screen has (its ``band``);
+# contrast ratio >= 7:1 for each pair (tested).
 BANDS = {
-    "idle": NEUTRAL,
-    "reading": NEUTRAL,
-    "choose_language": NEUTRAL,
-    "no_record": NEUTRAL,
-    "possible": ATTENTION,
-    "strong": ATTENTION,
-    "not_checked": ATTENTION,
-    "read_failed": ((55, 55, 55), WHITE),
-    "out_of_service": ((20, 20, 20), WHITE),
-    "service": ((40, 50, 60), WHITE),
-    "pin_entry": ((40, 50, 60), WHITE),
+    "neutral": NEUTRAL,
+    "attention": ATTENTION,
+    "retry": ((55, 55, 55), WHITE),
+    "halted": ((20, 20, 20), WHITE),
+    "staff": ((40, 50, 60), WHITE),
 }
 STRIP = ((236, 240, 246), (25, 25, 25))  # the subject line under the band
-PICTOGRAMS = {
-    "idle": "passport", "reading": "hourglass", "choose_language": "globe", "no_record": "info",
-    "possible": "ticket_check", "strong": "ticket_check", "not_checked": "ticket_question", "read_failed": "retry",
-    "out_of_service": "pause", "service": "wrench", "pin_entry": "wrench",
-}
-# Screens that show the official check page's QR code.
-QR_KINDS = RESULT_KINDS + ("not_checked", "idle")
-# Screens that list the contacts.
-CONTACT_KINDS = ("possible", "strong", "not_checked", "out_of_service")
+# The pictograms ``_pictogram`` draws (a kind's ``pictogram`` names one).
+PICTOGRAMS = ("info", "ticket_check", "ticket_question", "passport", "hourglass", "globe", "retry", "pause", "wrench")
 
 
 # A laid-out block: (role, font, lines, line height, inset, block height, font size, gap after).
@@ -109,22 +91,6 @@ class Rendered:
         self.image = image
         self.buttons = buttons
         self.texts = texts
-
-
-def iso_to_local(iso: str | None) -> str:
-    """2026-11-01 -> 01.11.2026, the way dates are written in the region."""
-    if not iso:
-        return "?"
-    if "-" not in iso:
-        return iso  # a year alone (ban ends are kept per year)
-    y, m, d = iso.split("-")
-    return f"{d}.{m}.{y}"
-
-
-def _ltr(text: str) -> str:
-    """Left-to-right text (a date, a phone number, a Latin name) inside right-to-left text:
-    a Unicode isolate, so the bidi algorithm neither reorders it nor moves its "+"."""
-    return "\u2066" + text + "\u2069"
 
 
 def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
@@ -228,148 +194,11 @@ class Renderer:
 
     def __init__(self, branding: Branding, texts: Texts | None = None) -> None:
         self.branding = branding
-        self.texts = texts or Texts()
+        self.wording = Wording(branding, texts)
         self.fonts = _Fonts()
         qr = segno.make(branding.links[0].url, error="m")
         self._qr = [[bool(v) for v in row] for row in qr.matrix]
         self._qr_border = 2
-
-    def t(self, lang: str, msgid: str, **values: str) -> str:
-        if lang in RTL_LANGUAGES:
-            values = {k: _ltr(v) for k, v in values.items()}
-        return self.texts.translate(lang, msgid, **values)
-
-    # -- what each screen says ------------------------------------------------------
-
-    def subject(self, s: Screen) -> str:
-        """What the kiosk checks, on every traveller screen."""
-        t = lambda msgid, **v: self.t(s.lang, msgid, **v)  # noqa: E731
-        if s.list_date:
-            line = t("This kiosk checks the list of people barred from entering the Russian Federation, "
-                     "received on {date}.", date=iso_to_local(s.list_date))
-        else:
-            line = t("This kiosk checks the list of people barred from entering the Russian Federation.")
-        return line
-
-    def blocks(self, s: Screen) -> tuple[str, list[tuple[str, str]]]:
-        """(title, [(role, text)]) with role in lead, body, note, contact."""
-        t = lambda msgid, **v: self.t(s.lang, msgid, **v)  # noqa: E731
-        b: list[tuple[str, str]] = []
-        if s.kind == "idle":
-            title = t("Check before you buy a ticket")
-            b += [("lead", t("Place your passport on the scanner, photo page down.")),
-                  ("body", t("The check takes a few seconds. Nothing you show here is stored.")),
-                  ("body", t("Run by {operator}. Its answers are information, not a decision.",
-                             operator=self.branding.local(self.branding.operator, s.lang)))]
-            if s.valid_until:
-                b.append(("body", t("The list is valid until {until}.", until=iso_to_local(s.valid_until))))
-        elif s.kind == "reading":
-            title = t("Reading the passport…")
-            b += [("lead", t("Please keep the passport still."))]
-        elif s.kind == "choose_language":
-            title = t("Choose your language")
-        elif s.kind == "no_record":
-            title = t("No match found")
-            b += [("lead", t("Your passport was not found in this list.")),
-                  ("body", t("This result is not permission to enter: the border service decides at the border."))]
-        elif s.kind in ("possible", "strong"):
-            if s.kind == "possible":
-                title = t("Your details may match a record")
-                b.append(("lead", t("Your name and date of birth match a record in this list. "
-                                    "It may be another person with the same details.")))
-            else:
-                title = t("Your details appear to match a record")
-                b.append(("lead", t("Your passport details appear to match a record in this list.")))
-                b.append(("body", t("The list or the reading can be wrong: only the official check is final.")))
-            if s.ban_end:
-                b.append(("body", t("The restriction in this record ends in {date}.", date=iso_to_local(s.ban_end))))
-            else:
-                b.append(("body", t("The list gives no end date for this record.")))
-        elif s.kind == "not_checked":
-            title = t("Your passport could not be checked")
-            b.append(("lead", t("Your passport does not give a year of birth, which the check needs.")))
-        elif s.kind == "read_failed":
-            title = t("Could not read the passport")
-            if any(reason == "incomplete" for reason, _ in s.reasons):
-                b.append(("lead", t("The passport was moved before the reading finished. "
-                                    "Place it again and keep it still.")))
-            else:
-                b.append(("lead", t("Place it again, photo page down, flat on the glass.")))
-            if s.failures >= ASK_STAFF_AFTER_FAILURES and not s.staff_called:
-                b.append(("note", t("Please ask at the desk for help.") if CALL_STAFF not in s.actions
-                          else t("Touch “Call staff”, or ask at the desk.")))
-        elif s.kind == "out_of_service":
-            title = t("Out of service")
-            for reason, when in s.reasons:
-                if reason == "no_list":
-                    b.append(("lead", t("No valid ban list is installed.")))
-                elif reason == "list_expired":
-                    b.append(("lead", t("The installed list expired on {date}.", date=iso_to_local(when))))
-                elif reason == "list_budget":
-                    b.append(("lead", t("The installed list cannot be used on this kiosk.")))
-                elif reason == "scanner_missing":
-                    b.append(("lead", t("The passport scanner is not connected.")))
-                elif reason == "enclosure_open":
-                    b.append(("lead", t("The kiosk's service door is open.")))
-            b.append(("body", t("Please use another kiosk or ask at the desk.")))
-        elif s.kind == "pin_entry":
-            title = t("Service mode")
-            b.append(("lead", t("Enter the service PIN")))
-            b.append(("lead", " ".join("●" * s.digits_typed) if s.digits_typed else "–"))
-            for reason, _ in s.reasons:
-                if reason == "wrong_pin":
-                    b.append(("note", t("Wrong PIN. Try again.")))
-                elif reason == "locked":
-                    b.append(("note", t("Too many wrong PINs. Try again later.")))
-        else:  # service
-            title = t("Service mode")
-            b.append(("lead", t("Technician checks (the messages are in English, for staff)")))
-            labels = {"pass": t("OK"), "warn": t("Warning"), "fail": t("Fault")}
-            marks = {"pass": "✓", "warn": "!", "fail": "✗"}
-            for name, status, message in s.checks:
-                b.append(("check", f"{marks.get(status, '?')} {labels.get(status, status)} — {name}: {message}"))
-        if s.kind in CONTACT_KINDS and self.branding.contacts:
-            b.append(("body", t("Before you buy a ticket, contact:") if s.kind != "out_of_service"
-                      else t("For questions about the list, contact:")))
-            for c in self.branding.contacts:
-                # A phone number never breaks across lines.
-                phone = c.phone.replace(" ", NBSP)
-                b.append(("contact", f"{self.branding.local(c.name, s.lang)}: "
-                          + (_ltr(phone) if s.lang in RTL_LANGUAGES else phone)))
-        if s.kind in RESULT_KINDS + ("not_checked",) and s.passport is not None:
-            state, when = s.passport
-            if state == "expired":
-                b.append(("note", t("Your passport expired on {date}.", date=iso_to_local(when)) + " "
-                          + t("Renew your passport before you travel.")))
-            else:
-                b.append(("note", t("Your passport expires on {date}. Many countries require six more months of "
-                                    "validity.", date=iso_to_local(when))))
-        if any(reason == "print_failed" for reason, _ in s.reasons):
-            b.append(("note", t("The printer is not working. Please write down the numbers or ask at the desk.")))
-        if s.staff_called:
-            b.append(("note", t("A member of staff has been called. Please wait here.")))
-        return title, b
-
-    def button_label(self, s: Screen, key: str) -> str:
-        t = lambda msgid, **v: self.t(s.lang, msgid, **v)  # noqa: E731
-        if key.startswith(LANG_KEY):
-            return AUTONYMS[key[len(LANG_KEY):]]
-        if key == CHOOSE_LANGUAGE:
-            return AUTONYMS[s.lang]
-        if key == DONE:
-            if s.kind == "pin_entry":
-                return t("Cancel")
-            if s.kind == "service":
-                return t("Leave service mode")
-            label = t("Start again")
-            if s.seconds_left is not None:
-                label += "\n" + t("in {seconds} s", seconds=str(s.seconds_left))
-            return label
-        if key == PRINT:
-            return t("Take the slip below") if s.printed else t("Print the next steps")
-        if key == CALL_STAFF:
-            return t("Staff called: please wait") if s.staff_called else t("Call staff")
-        return {LARGE_TEXT: t("Normal text") if s.large else t("Large text"), MORE_TIME: t("More time")}[key]
 
     # -- drawing -------------------------------------------------------------------
 
@@ -385,40 +214,40 @@ class Renderer:
         w, h = size
         portrait = h > w
         img = Image.new("RGB", size, WHITE)
-        personal = tuple(iso_to_local(v) for v in (s.passport[1] if s.passport else None, s.ban_end) if v)
-        c = _Canvas(img, s.lang in RTL_LANGUAGES, personal)
+        c = _Canvas(img, s.lang in RTL_LANGUAGES, self.wording.personal(s))
         u = min(w, h) / BASE_SHORT_SIDE
         body_floor = max(BODY_FLOOR, round(BODY_FLOOR * u * factor))
         second_floor = max(SECONDARY_FLOOR, round(SECONDARY_FLOOR * u * factor))
         margin = max(8, round(12 * u))
         band_h = round(h * (0.10 if portrait else 0.145) * (1.15 if factor > 1 else 1.0))
-        band, ink = BANDS[s.kind]
-        title, blocks = self.blocks(s)
+        kind = KINDS[s.kind]
+        band, ink = BANDS[kind.band]
+        title, blocks = self.wording.blocks(s)
 
         # Header: pictogram in a white disc, title beside it.
         c.d.rectangle((0, 0, w, band_h), fill=band)
         disc = band_h - 2 * margin
-        self._pictogram(c.d, PICTOGRAMS[s.kind], (margin, margin, margin + disc, margin + disc))
+        self._pictogram(c.d, kind.pictogram, (margin, margin, margin + disc, margin + disc))
         tx = margin * 2 + disc
         self._fit_title(c, title, (tx, margin // 3, w - margin, band_h - margin // 3), ink, body_floor)
         top = band_h
 
         # The subject line: what is checked and who runs the kiosk, on every traveller screen.
-        if s.kind in TRAVELLER_KINDS:
-            top = self._strip(c, self.subject(s), (0, top, w, h), margin, second_floor)
+        if kind.audience == TRAVELLER:
+            top = self._strip(c, self.wording.subject(s), (0, top, w, h), margin, second_floor)
 
         # Footer: the buttons.
         items = self._footer_items(s)
         buttons, foot_top = self._footer(c, s, items, (0, 0, w, h), margin, second_floor, u)
         if s.kind == "idle" and len(self.branding.languages) > 1:
             foot_top = self._invite(c, s, (0, foot_top), w, margin, second_floor)
-        if s.seconds_left is not None and s.kind not in ("service", "pin_entry"):
+        if s.seconds_left is not None and kind.audience != STAFF:
             self._countdown_bar(c.d, s, (0, foot_top - max(4, round(6 * u)), w, foot_top))
             foot_top -= max(4, round(6 * u))
 
         top, bottom = top + margin, foot_top - margin
         left, right = margin, w - margin
-        if s.kind in QR_KINDS:
+        if kind.qr:
             if portrait:
                 col = right - left
                 module, lines, cap_h = self._qr_layout(c, s, second_floor, col, int((bottom - top) * 0.34), u)
@@ -426,7 +255,7 @@ class Renderer:
                 self._qr_block(c, s, (left, bottom - height, col), module, lines, second_floor)
                 bottom -= height + margin
             else:
-                caption = self.branding.local(self.branding.links[0].label, s.lang)
+                caption = self.wording.qr_caption(s)
                 widest = max(text_length(self.fonts.get(second_floor), word, c.rtl) for word in caption.split())
                 col = max(int(w * 0.22), math.ceil(widest) + 2, self._qr_min_module(u) * self._qr_modules())
                 module, lines, cap_h = self._qr_layout(c, s, second_floor, col, bottom - top, u)
@@ -470,8 +299,7 @@ class Renderer:
                 below: bool = False) -> int:
         """"Choose your language", in every language offered, just above the language buttons
         (returns the new top of the footer), or ``below`` ``at`` (returns the bottom of the lines)."""
-        # The separator sticks to the text before it, so a line never starts with one.
-        text = (NBSP + "· ").join(self.t(lang, "Choose your language") for lang in self.branding.languages)
+        text = self.wording.invitation()
         font = self.fonts.get(floor, bold=True)
         lines = wrap(text, font, w - 2 * margin)
         if lines is None:
@@ -486,9 +314,7 @@ class Renderer:
         return y + margin // 2 if below else top
 
     def _footer_items(self, s: Screen) -> list[str]:
-        if s.kind in ("service", "pin_entry"):
-            return [DONE]
-        if s.kind == "choose_language":
+        if KINDS[s.kind].audience == STAFF or s.kind == "choose_language":
             return [DONE]
         items = [] if CHOOSE_LANGUAGE in s.actions else [LANG_KEY + lang for lang in self.branding.languages]
         items += list(s.actions)
@@ -506,16 +332,17 @@ class Renderer:
         fonts = [self.fonts.get(size, bold=True) for size in range(round(floor * 1.4), floor - 1, -1)]
 
         def counting(key: str) -> bool:
-            return key == DONE and s.seconds_left is not None and s.kind not in ("service", "pin_entry")
+            return key == DONE and s.seconds_left is not None and KINDS[s.kind].audience != STAFF
 
         for rows in (1, 2, 3):
             per_row = math.ceil(len(items) / rows)
             bw = (x1 - x0 - pad * (per_row + 1)) // per_row
-            labels = [self._fit_label(self.button_label(s, k), fonts, bw - 2 * pad, counting(k)) for k in items]
+            labels = [self._fit_label(self.wording.button_label(s, k), fonts, bw - 2 * pad, counting(k)) for k in items]
             if all(f is not None for f in labels):
                 # One size for the whole row: the smallest any label needs.
                 font = min((f[0] for f in labels if f is not None), key=lambda f: f.size)
-                fitted = [self._fit_label(self.button_label(s, k), [font], bw - 2 * pad, counting(k)) for k in items]
+                fitted = [self._fit_label(self.wording.button_label(s, k), [font], bw - 2 * pad, counting(k))
+                          for k in items]
                 break
         else:
             raise LayoutOverflow(f"{s.kind}/{s.lang}: the buttons do not fit {x1 - x0} px")
@@ -770,10 +597,9 @@ class Renderer:
         buttons = []
         font = self.fonts.get(second_floor, bold=True)
         bw = min((x1 - x0) // 2 - 4, round(second_floor * 11))
-        for key, label, rect in (
-                (PAGE_KEY + str(page - 1), "◀ " + self.t(s.lang, "Back"), (x0, y1 - nav_h, x0 + bw, y1)),
-                (PAGE_KEY + str(page + 1), self.t(s.lang, "Continue") + f" ({page + 1}/{len(pages)}) ▶",
-                 (x1 - bw, y1 - nav_h, x1, y1))):
+        back, on = self.wording.page_labels(s, page, len(pages))
+        for key, label, rect in ((PAGE_KEY + str(page - 1), back, (x0, y1 - nav_h, x0 + bw, y1)),
+                                 (PAGE_KEY + str(page + 1), on, (x1 - bw, y1 - nav_h, x1, y1))):
             target = int(key[len(PAGE_KEY):])
             if not 0 <= target < len(pages):
                 continue
@@ -797,7 +623,7 @@ class Renderer:
                    ) -> tuple[int, list[str], int]:
         """(module size, caption lines, caption height) for a QR block ``width`` wide and about
         ``height`` tall (never smaller than a readable module)."""
-        caption = self.branding.local(self.branding.links[0].label, s.lang)
+        caption = self.wording.qr_caption(s)
         lines = wrap(caption, self.fonts.get(floor), width, c.rtl)
         if lines is None:
             raise LayoutOverflow(f"QR caption {caption!r} does not fit {width} px")

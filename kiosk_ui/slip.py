@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 from firmware.kiosk.screen import Branding
 from kiosk_ui.i18n import Texts
-from kiosk_ui.render import BOLD, REGULAR, iso_to_local
+from kiosk_ui.render import BOLD, REGULAR
+from kiosk_ui.wording import iso_to_local
 
 FULL_WIDTH = 576  # dots across 80 mm paper; the type sizes below are for it
 HEADING, OPERATOR, BODY, SMALL = 34, 28, 26, 24

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("firmware", "kiosk_ui", "host_tools")
 
-# the two composition roots: they wire the kiosk's parts and the commands together
-COMPOSITION_ROOTS = {"firmware/cli.py", "firmware/kiosk/service.py"}
+# the composition root wires kiosk_ui's renderer, display and input into the kiosk
+COMPOSITION_ROOT = "firmware/app/compose.py"
+LAYERS_DOC = ROOT / "docs/architecture.md"
 
 
 def _sources() -> list[Path]:
@@ -57,17 +59,95 @@ def _violations(rule: str, files: list[Path], forbidden: tuple[str, ...], allowe
 
 
 def test_firmware_never_imports_the_ui_or_the_workstation_tools() -> None:
-    files = [p for p in _sources() if _rel(p).startswith("firmware/") and _rel(p) not in COMPOSITION_ROOTS]
-    assert _violations("only the composition roots wire kiosk_ui in", files, ("kiosk_ui", "host_tools")) == []
+    files = [p for p in _sources() if _rel(p).startswith("firmware/") and _rel(p) != COMPOSITION_ROOT]
+    assert _violations("only the composition root wires kiosk_ui in", files, ("kiosk_ui", "host_tools")) == []
     # firmware/cli.py names its commands' modules as strings; it imports none of them
     assert _violations("the dispatcher imports a command only when it runs", [ROOT / "firmware/cli.py"],
                        ("kiosk_ui", "host_tools")) == []
+    assert _violations("the composition root wires the kiosk, not the workstation",
+                       [ROOT / COMPOSITION_ROOT], ("host_tools",)) == []
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def layers(doc: Path = LAYERS_DOC) -> dict[str, int]:
+    """The "Layers" table of docs/architecture.md: each module prefix (in backticks) -> its layer."""
+    text = doc.read_text(encoding="utf-8")
+    section = text.split("\n## Layers\n", 1)[1].split("\n## ", 1)[0]
+    found: dict[str, int] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0].isdigit():
+            for prefix in re.findall(r"`([\w.]+)`", cells[1]):
+                found[prefix] = int(cells[0])
+    return found
+
+
+def layer_of(name: str, table: dict[str, int]) -> int | None:
+    """The layer of a module: its longest declared prefix's (None: not in the project's layers)."""
+    best = max((p for p in table if _within(name, p)), key=len, default=None)
+    return None if best is None else table[best]
+
+
+def test_the_layers_are_declared_once_and_cover_every_module() -> None:
+    table = layers()
+    assert set(range(max(table.values()) + 1)) == set(table.values()), "layers are numbered 0, 1, 2, ... upwards"
+    unplaced = [_rel(p) for p in _sources() if _module(p) not in ("firmware",)
+                and layer_of(_module(p), table) is None]
+    assert unplaced == [], "every module belongs to a layer in docs/architecture.md (## Layers)"
+
+
+def upward_imports(table: dict[str, int]) -> list[str]:
+    out = []
+    for path in _sources():
+        mine = layer_of(_module(path), table)
+        for name, line in _imports(path):
+            theirs = layer_of(name, table)
+            if mine is not None and theirs is not None and theirs > mine:
+                out.append(f"{_rel(path)}:{line} imports {name} (layer {theirs} above {mine})")
+    return sorted(set(out))
+
+
+def test_no_import_runs_up_a_layer() -> None:
+    """A lower layer never imports a higher one: the settings reach the kiosk as values, and
+    the composition root is the only place that knows every part."""
+    assert upward_imports(layers()) == []
+
+
+def test_the_diagnostics_and_the_kiosk_are_independent() -> None:
+    """diag judges the kiosk's hardware and list, the kiosk runs with or without it: what both
+    read (check states, the SoC temperature) lives below them in firmware/readings.py."""
+    kiosk = [p for p in _sources() if _rel(p).startswith("firmware/kiosk/")]
+    diag = [p for p in _sources() if _rel(p).startswith("firmware/diag/")]
+    assert _violations("the kiosk does not import the diagnostics", kiosk, ("firmware.diag",)) == []
+    assert _violations("the diagnostics do not import the kiosk", diag, ("firmware.kiosk",)) == []
+
+
+def test_the_kiosk_is_wired_in_one_place() -> None:
+    """Kiosk(...) is made only by the composition root: the service, the demo and the benchmark
+    all go through it (tests may make one directly from parts)."""
+    out = []
+    for path in _sources() + sorted((ROOT / "benchmarks").glob("*.py")):
+        if _rel(path) == COMPOSITION_ROOT:
+            continue
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Kiosk":
+                out.append(f"{_rel(path)}:{node.lineno}")
+    assert out == [], "the kiosk is built by firmware/app/compose.py's build()"
 
 
 def test_the_ui_sees_only_the_kiosks_pure_values() -> None:
     files = [p for p in _sources() if _rel(p).startswith("kiosk_ui/")]
     assert _violations("kiosk_ui renders screens from firmware.kiosk.screen values", files, ("firmware",),
-                       allowed=("firmware.kiosk.screen", "firmware.core", "firmware.durable")) == []
+                       allowed=("firmware.kiosk.screen", "firmware.kiosk.kinds", "firmware.core",
+                                "firmware.durable")) == []
 
 
 def test_input_handling_does_not_load_the_renderer() -> None:
@@ -239,9 +319,38 @@ def test_the_portable_core_imports_no_typing_at_run_time() -> None:
                                                     for t in node.targets):
                 if not (isinstance(node.value, ast.Constant) and node.value.value is False):
                     out.append(f"{_rel(path)}:{node.lineno} TYPE_CHECKING must be False at run time")
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if not isinstance(node, (ast.Import, ast.ImportFrom)) or id(node) in guarded:
+                continue
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for name in names:
-                if any(name == m or name.startswith(m + ".") for m in TYPE_ONLY_MODULES) and id(node) not in guarded:
+                if any(name == m or name.startswith(m + ".") for m in TYPE_ONLY_MODULES):
                     out.append(f"{_rel(path)}:{node.lineno} imports {name} at run time")
     assert out == [], "firmware/core runs on MicroPython"
+
+
+def test_one_table_of_screen_kinds() -> None:
+    """What a kind of screen is (timed, printable, its lamp, its band...) is its record in
+    ``firmware/kiosk/kinds.py``; a tuple, set or dict of kind names elsewhere is a second
+    table that a new kind would have to find (the board once kept one, and a kind missing
+    from it turned every lamp off). A match's kinds (``firmware.core.match``: possible,
+    strong) are another vocabulary that shares two of the names."""
+    from firmware.core.match import NONE, POSSIBLE, STRONG
+    from firmware.kiosk.kinds import KINDS
+
+    owner = "firmware/kiosk/kinds.py"
+    files = _sources() + sorted((ROOT / "benchmarks").rglob("*.py"))
+    out = []
+    for path in files:
+        if _rel(path) == owner:
+            continue
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+                items = node.elts
+            elif isinstance(node, ast.Dict):
+                items = [k for k in node.keys if k is not None]
+            else:
+                continue
+            values = {i.value if isinstance(i, ast.Constant) else None for i in items}
+            if len(items) >= 2 and values <= set(KINDS) and not values <= {NONE, POSSIBLE, STRONG}:
+                out.append(f"{_rel(path)}:{node.lineno}")
+    assert out == [], f"a list of screen kinds outside {owner}: read the kinds' records instead"

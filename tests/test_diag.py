@@ -25,7 +25,8 @@ import pytest
 import serial
 from test_ioboard_driver import FakeBoard
 
-from firmware.diag import CheckResult, DiagContext, cli, remote, report, run_all
+from firmware.app import diag_cli as cli
+from firmware.diag import CheckResult, DiagContext, remote, report, run_all
 from firmware.diag import checks as C
 from firmware.update import install, provision
 from firmware.update.layout import StateLayout

@@ -1,4 +1,4 @@
-"""Fleet health (firmware/kiosk/health.py, hw/fleet/, docs/fleet.md): the node_exporter textfile
+"""Fleet health (firmware/fleet/health.py, hw/fleet/, docs/fleet.md): the node_exporter textfile
 read back with prometheus_client's parser, its privacy rules, the real kiosk loop for 1,000
 scans, and the alert rules and dashboard checked against what a kiosk really writes."""
 
@@ -27,7 +27,8 @@ from update_world import INSTALL_DAY
 
 from firmware.app.compose import Devices, build
 from firmware.app.config import KioskConfig
-from firmware.kiosk.health import RESULT_TOTALS_MIN_SCANS, KioskHealth, KioskStatus
+from firmware.fleet.health import RESULT_TOTALS_MIN_SCANS, KioskHealth
+from firmware.kiosk.status import KioskStatus
 from firmware.update import install, read_floors
 from firmware.update.errors import UpdateError
 from host_tools.fake_documents import random_document

@@ -20,13 +20,13 @@ from PIL import Image
 
 from firmware.app.compose import Devices, build, settings_from
 from firmware.app.config import EXAMPLE, ConfigError, KioskConfig
+from firmware.app.systemd import Notifier
 from firmware.core import mrz
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk, passport_validity
 from firmware.kiosk.parts import KioskParts
 from firmware.kiosk.screen import Button, Screen
 from firmware.kiosk.state import READING_SECONDS, KioskState, ListStatus
-from firmware.kiosk.systemd import Notifier
 from firmware.printer.escpos import SlipPrinter
 from firmware.scanner.events import DocumentRead, Event, ReadFailed, ScannerAvailable
 from firmware.scanner.link import ScannerLink
@@ -512,7 +512,7 @@ def test_a_list_looser_than_the_kiosk_allows_is_not_used(tmp_path: Path, caplog:
     assert status.usable and banlist is not None
     banlist.close()
     renderer = Renderer(KioskConfig.example().branding)
-    said = {lang: renderer.blocks(Screen("out_of_service", lang, reasons=(("list_budget", None),)))[1][0][1]
+    said = {lang: renderer.wording.blocks(Screen("out_of_service", lang, reasons=(("list_budget", None),)))[1][0][1]
             for lang in ("en", "ru", "tg", "uz")}
     assert said["en"] == "The installed list cannot be used on this kiosk."
     assert len(set(said.values())) == 4  # translated in every language

@@ -22,6 +22,7 @@ from firmware.app.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.ioboard.protocol import BoardState, encode
 from firmware.kiosk import board as board_module
 from firmware.kiosk.board import KioskBoard, in_quiet_hours, lamps_for, parse_quiet_hours
+from firmware.kiosk.kinds import KindName
 from firmware.kiosk.lists import InstalledList
 from firmware.kiosk.loop import Kiosk
 from firmware.kiosk.parts import KioskParts
@@ -104,7 +105,8 @@ def lit(b: FakeBoard) -> dict[str, str]:
 
 
 def test_lamps_never_tell_the_hall_which_answer_a_traveller_got() -> None:
-    answers = ("no_record", "possible", "strong", "not_checked", "read_failed", "choose_language")
+    answers: tuple[KindName, ...] = ("no_record", "possible", "strong", "not_checked", "read_failed",
+                                     "choose_language")
     assert len({tuple(sorted(lamps_for(kind).items())) for kind in answers}) == 1
     assert lamps_for("idle") == {"green": "on", "amber": "off", "red": "off"}
     assert lamps_for("reading")["green"] == "blink"
@@ -389,7 +391,7 @@ def test_the_state_keeps_the_service_screen_while_the_door_is_open() -> None:
 def test_diag_beside_the_running_kiosk_reports_the_board_as_the_kiosk_sees_it(tmp_path: Path) -> None:
     """The kiosk holds the port; diagnostics read its health file instead (fresh ones only)."""
     from firmware.diag import checks
-    from firmware.kiosk.health import KioskHealth
+    from firmware.fleet.health import KioskHealth
 
     root = tmp_path / "root"
     metrics = root / checks.KIOSK_METRICS.lstrip("/")

@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from firmware.app.config import EXAMPLE, KioskConfig
+from firmware.kiosk.kinds import KINDS, TRAVELLER
 from firmware.kiosk.screen import (
     MAX_ASPECT,
     MAX_SIDE,
     MIN_ASPECT,
     MIN_SIDE,
     PAGE_KEY,
-    TRAVELLER_KINDS,
     Screen,
     supported_size,
 )
@@ -186,9 +186,9 @@ def test_the_floors_are_the_issue_s_floors_at_800x480() -> None:
 def test_every_traveller_screen_names_the_list_s_subject_in_every_language(renderer: Renderer) -> None:
     for lang in LANGUAGES:
         for name, screen in all_screens(lang).items():
-            if screen.kind not in TRAVELLER_KINDS:
+            if KINDS[screen.kind].audience != TRAVELLER:
                 continue
-            subject = renderer.subject(screen)
+            subject = renderer.wording.subject(screen)
             assert RUSSIA[lang] in subject, f"{name}/{lang}: {subject!r} does not name the list"
             drawn = " ".join(text for _, _, text in renderer.render(screen, (800, 480)).texts)
             assert " ".join(subject.split()) in " ".join(drawn.split()), f"{name}/{lang}: the subject is not drawn"
@@ -198,7 +198,7 @@ def test_no_screen_says_banned_or_allowed() -> None:
     """The rule: never "you are banned", never "you may travel" (English source texts)."""
     r = Renderer(KioskConfig.example().branding)
     for screen in all_screens("en").values():
-        title, blocks = r.blocks(screen)
+        title, blocks = r.wording.blocks(screen)
         text = " ".join([title] + [t for _, t in blocks]).lower()
         for phrase in ("you are banned", "you may travel", "you can travel", "you may enter", "approved",
                        "you are on the list"):
@@ -208,11 +208,12 @@ def test_no_screen_says_banned_or_allowed() -> None:
 
 
 def test_band_and_strip_colours_have_a_contrast_of_at_least_7() -> None:
-    for kind, (band, ink) in BANDS.items():
-        assert contrast(band, ink) >= 7, kind
+    for name, (band, ink) in BANDS.items():
+        assert contrast(band, ink) >= 7, name
     assert contrast(*STRIP) >= 7
     # colour marks attention, never the verdict: "no match" looks like the start screen
-    assert BANDS["no_record"] == BANDS["idle"] and BANDS["possible"] == BANDS["strong"]
+    assert KINDS["no_record"].band == KINDS["idle"].band and KINDS["possible"].band == KINDS["strong"].band
+    assert KINDS["not_checked"].band == KINDS["strong"].band
 
 
 def test_right_to_left_text_is_right_aligned(renderer: Renderer) -> None:

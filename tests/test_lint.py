@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VULTURE_PATHS = ("firmware", "kiosk_ui", "host_tools", "benchmarks", "tests")
 # 60 is vulture's lowest: unused functions, classes, variables and attributes are reported, not only imports.
 VULTURE_MIN_CONFIDENCE = 60
-# pytest finds fixtures by name: a fixture is used by the tests whose arguments name it
-VULTURE_IGNORED_DECORATORS = ("@pytest.fixture*",)  # with or without arguments: pytest finds fixtures by name
+# pytest finds fixtures by name: a fixture is used by the tests whose arguments name it;
+# kiosk_ui/wording.py finds what a screen says by its kind (``@_says``)
+VULTURE_IGNORED_DECORATORS = ("@pytest.fixture*", "@_says")
 # Names that are used although nothing in the tree calls them, each with the caller that vulture cannot see.
 VULTURE_IGNORED_NAMES = {
     "exc": "__exit__(self, *exc): the with statement passes the exception triple, by protocol",

@@ -10,7 +10,8 @@ import pytest
 from firmware.app.config import KioskConfig
 from firmware.kiosk.screen import CHOOSE_LANGUAGE, LARGE_TEXT, MORE_TIME, Screen
 from kiosk_ui import render
-from kiosk_ui.render import LENGTH_CACHE_ENTRIES, Renderer, iso_to_local
+from kiosk_ui.render import LENGTH_CACHE_ENTRIES, Renderer
+from kiosk_ui.wording import iso_to_local
 from tests.kiosk_screens import LIST
 
 SIZE = (800, 480)

@@ -18,9 +18,9 @@ import pytest
 import segno
 from PIL import Image, ImageOps, features
 
+from firmware.app import diag_cli
 from firmware.app.config import EXAMPLE
 from firmware.diag import checks as C
-from firmware.diag import cli as diag_cli
 from firmware.kiosk.screen import Branding, Contact, Link
 from firmware.printer.escpos import PrinterError, SlipPrinter, probe
 from kiosk_ui.i18n import LANGUAGES, Texts

@@ -134,7 +134,7 @@ def test_rotation_ceremony_reaches_the_kiosk(ceremony: tuple[Path, Path], tmp_pa
 
 
 def test_kiosk_update_cli(tmp_path: Path) -> None:
-    from firmware.update import cli as update_cli
+    from firmware.app import update_cli
 
     w = make_world(tmp_path / "w")
     state = tmp_path / "state"
@@ -161,7 +161,7 @@ def test_kiosk_update_cli(tmp_path: Path) -> None:
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can make a directory another user owns")
 def test_root_is_refused_in_the_kiosk_user_s_state_directory(tmp_path: Path) -> None:
     """Root would leave files there the kiosk's user cannot read (trust/ is 0750): out of service."""
-    from firmware.update import cli as update_cli
+    from firmware.app import update_cli
 
     (tmp_path / "root.json").write_bytes(make_world(tmp_path / "w").root)
     state = tmp_path / "state"

@@ -16,10 +16,10 @@ from clirun import run
 from tuf.api.metadata import Metadata, TargetFile
 from update_world import B_DATE, LIST_DATE, VALID_UNTIL, A, B, World, raw_repository
 
+from firmware.app import update_cli
 from firmware.banlist.errors import BundleError
 from firmware.banlist.manifest import MANIFEST_NAME, parse_manifest
 from firmware.update import StateLayout, UpdateError, audit_entries, install, installed, provision, read_floors
-from firmware.update import cli as update_cli
 from firmware.update.errors import EXPIRED, MALFORMED, NO_LIST, PROVISIONED
 from host_tools import list_cli, signing
 

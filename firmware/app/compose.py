@@ -142,7 +142,7 @@ def io_board(config: KioskConfig) -> KioskBoard | None:
 def fleet_health(config: KioskConfig, state_dir: Path) -> FleetHealth | None:
     if not config.metrics_enabled:
         return None
-    from firmware.kiosk.health import KioskHealth
+    from firmware.fleet.health import KioskHealth
 
     return KioskHealth(Path(config.metrics_textfile), state_dir, result_totals=config.metrics_result_totals)
 

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 from firmware.app.config import EXAMPLE, ConfigError, KioskConfig
+from firmware.app.systemd import Notifier
 from firmware.cliutil import command_parser, run_cli
-from firmware.kiosk.systemd import Notifier
 from firmware.kiosk.technician import hash_pin
 from firmware.update.layout import DEFAULT_STATE
 

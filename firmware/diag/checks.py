@@ -25,7 +25,7 @@ from firmware.update.layout import DEFAULT_STATE, StateLayout
 
 SCANNER_LINK = "/dev/safar-scanner"   # made by hw/udev/99-safar.rules
 IOBOARD_LINK = "/dev/safar-ioboard"   # made by hw/udev/99-safar.rules
-KIOSK_METRICS = METRICS_TEXTFILE  # the running kiosk's health (firmware/kiosk/health.py)
+KIOSK_METRICS = METRICS_TEXTFILE  # the running kiosk's health (firmware/fleet/health.py)
 KIOSK_METRICS_FRESH_SECONDS = 120  # it is rewritten every 15 s while the kiosk runs
 LIST_CYCLE_DAYS = 183                 # the official list comes every six months
 STORAGE_FAIL_BYTES = 50 * 1024 * 1024    # below this a new list cannot be installed beside the old one

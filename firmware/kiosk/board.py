@@ -26,6 +26,7 @@ from typing import Any
 import serial
 
 from firmware.ioboard.driver import BoardEvent, IOBoard, IOBoardError
+from firmware.kiosk.kinds import KINDS, KindName
 
 log = logging.getLogger("safar.kiosk")
 
@@ -34,24 +35,15 @@ RECONNECT_SECONDS = 10.0  # a board that went away is looked for again this ofte
 SILENT_SECONDS = 15.0  # nothing from the board (replies or its 5 s heartbeat) for this long: ping it
 STAFF_BEEP_MS = 300  # the call-staff beep: one, short
 LAMPS = ("green", "amber", "red")
-TRAVELLER_KINDS = ("no_record", "possible", "strong", "not_checked", "read_failed", "choose_language")
 
 
-def lamps_for(kind: str, staff_called: bool = False) -> dict[str, str]:
-    """The panel lamps for a screen: green steady = ready, green blinking = reading, amber
-    steady = a traveller is reading an answer (any answer), amber blinking = staff called,
-    red steady = out of service, red blinking = service mode."""
-    lamps = {"green": "off", "amber": "off", "red": "off"}
-    if kind == "idle":
-        lamps["green"] = "on"
-    elif kind == "reading":
-        lamps["green"] = "blink"
-    elif kind == "out_of_service":
-        lamps["red"] = "on"
-    elif kind in ("service", "pin_entry"):
-        lamps["red"] = "blink"
-    elif kind in TRAVELLER_KINDS:
-        lamps["amber"] = "on"
+def lamps_for(kind: KindName, staff_called: bool = False) -> dict[str, str]:
+    """The panel lamps for a screen, one lit (its kind's ``lamp``): green steady = ready, green
+    blinking = reading, amber steady = a traveller is reading an answer (any answer), amber
+    blinking = staff called, red steady = out of service, red blinking = service mode."""
+    lamps = dict.fromkeys(LAMPS, "off")
+    colour, mode = KINDS[kind].lamp
+    lamps[colour] = mode
     if staff_called:
         lamps["amber"] = "blink"
     return lamps
@@ -155,7 +147,7 @@ class KioskBoard:
                 self.presence = bool(event.value)
         return events
 
-    def show(self, kind: str, staff_called: bool, now: float) -> None:
+    def show(self, kind: KindName, staff_called: bool, now: float) -> None:
         """The lamps for the screen shown (sent only when they change)."""
         self._lamps = lamps_for(kind, staff_called)
         self._send_lamps(now)

@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from firmware.banlist.verify import DAMAGED, INTACT
+from firmware.kiosk.kinds import KINDS, SCREEN_FOR_MATCH, KindName
 from firmware.kiosk.parts import KioskParts, KioskSettings
 from firmware.kiosk.screen import CALL_STAFF, DONE, ENTER, PIN_OK, PRINT, SERVICE_REQUEST, Button, Screen
-from firmware.kiosk.state import PRINT_KINDS, SCAN_KINDS, KioskState
+from firmware.kiosk.state import KioskState
+from firmware.kiosk.status import KioskStatus
 from firmware.kiosk.technician import check_pin
 from firmware.printer.escpos import PrinterError
 from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
@@ -85,7 +87,7 @@ class Kiosk:
         self._printed: list[bool] = []
         # The I/O board (lamps, cue, presence, tamper, staff lamp, Pi watchdog) or None.
         self.board = parts.board
-        # The fleet metrics (``firmware.kiosk.health.KioskHealth``) or None; it is told counts
+        # The fleet metrics (``firmware.fleet.health.KioskHealth``) or None; it is told counts
         # and the kiosk's condition, never anything about a traveller.
         self.health = parts.health
         self.audit = parts.audit  # audit(action, result): the tamper switch's entries in the audit log
@@ -236,7 +238,7 @@ class Kiosk:
 
     def _print(self) -> None:
         """The next-steps slip for the screen shown: its language and list, nothing of the traveller."""
-        if self.print_slip is None or self.state.kind not in PRINT_KINDS or self.state.printed:
+        if self.print_slip is None or not KINDS[self.state.kind].printable or self.state.printed:
             return
         if self._printing is not None:
             return  # one slip at a time
@@ -302,13 +304,9 @@ class Kiosk:
         self._active_at = self.clock()
         self._shown = None  # the next draw shows the screen again
 
-    def status(self) -> Any:
+    def status(self) -> KioskStatus:
         """The kiosk's condition for the fleet metrics: mode, list, devices, last checks."""
-        from firmware.kiosk.health import KioskStatus
-
-        kind = self.state.kind
-        mode = ("service" if kind in ("service", "pin_entry") else "out_of_service" if kind == "out_of_service"
-                else "idle" if kind == "idle" else "serving")
+        mode = KINDS[self.state.kind].mode
         # "scanner": a reader the loop can read passports with (with a camera too: either of them)
         devices: dict[str, bool | None] = {
             "scanner": self.state.scanner_ok if self.settings.scanner_enabled else None,
@@ -363,14 +361,16 @@ class Kiosk:
             self.scans += 1
             self._on_document(event)
 
-    def _answered(self, result: str, now: float) -> None:
-        """A traveller's answer is on screen: the cue, and one more in the metrics' count."""
-        if self.state.kind not in (result, "choose_language"):
+    def _answered(self, shown: KindName, now: float) -> None:
+        """A traveller's answer is on screen (or the language chooser in front of it): the cue,
+        and one more in the metrics' count."""
+        if self.state.kind != shown and self.state.kind != "choose_language":
             return  # not shown (out of service, service mode)
         if self.board is not None:  # a dark screen wakes in _follow_presence: the start screen has gone
             self.board.cue(now)
-        if self.health is not None:
-            self.health.count_scan(result)
+        answer = KINDS[shown].answer  # every screen a scan leads to is an answer (tested)
+        if self.health is not None and answer is not None:
+            self.health.count_scan(answer)
 
     def _on_document(self, event: DocumentRead) -> None:
         today = self.today()
@@ -387,4 +387,4 @@ class Kiosk:
         # No lookup at all (no year of birth): the kiosk could not check, and must not say "no match".
         kind = "unchecked" if match.lookups == 0 else match.kind
         self.state.scanned(kind, ban_end, nationality, passport, self.clock())
-        self._answered(SCAN_KINDS[kind], self.clock())
+        self._answered(SCREEN_FOR_MATCH[kind], self.clock())

@@ -14,15 +14,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from firmware.kiosk.board import KioskBoard
 from firmware.kiosk.screen import Button, Screen
 from firmware.kiosk.state import ListStatus
+from firmware.kiosk.status import KioskStatus
 from firmware.scanner.events import Event
-
-if TYPE_CHECKING:
-    from firmware.kiosk.health import KioskStatus
 
 # (name, pass | warn | fail, a sentence for the technician): one diagnostics result
 Check = tuple[str, str, str]
@@ -110,7 +108,7 @@ class Technician(Protocol):
 
 
 class FleetHealth(Protocol):
-    """The fleet metrics (``firmware.kiosk.health.KioskHealth``): counts and the kiosk's
+    """The fleet metrics (``firmware.fleet.health.KioskHealth``): counts and the kiosk's
     condition, never anything about a traveller."""
 
     def count_scan(self, result: str) -> None: ...

@@ -1,8 +1,8 @@
 """What the traveller should see, as plain values: the kiosk decides, ``kiosk_ui`` draws.
 
-This module is all ``kiosk_ui`` may know of the kiosk (no I/O, no config file): the
-``Screen`` to draw, the ``Branding`` of the deployment it is drawn with, and the
-``Button`` a drawn frame offers to touch.
+This module and ``kinds.py`` (what each kind of screen is) are all ``kiosk_ui`` may know
+of the kiosk (no I/O, no config file): the ``Screen`` to draw, the ``Branding`` of the
+deployment it is drawn with, and the ``Button`` a drawn frame offers to touch.
 
 A ``Screen`` holds no personal data except, on a result, the passport's expiry
 date (shown so the traveller can act on it) and it lives only until the result
@@ -11,12 +11,7 @@ times out.
 
 from __future__ import annotations
 
-KINDS = ("idle", "reading", "choose_language", "no_record", "possible", "strong", "not_checked", "read_failed",
-         "out_of_service", "service", "pin_entry")
-RESULT_KINDS = ("no_record", "possible", "strong")
-# Screens a traveller reads (the others are for staff): each names what the kiosk checks.
-TRAVELLER_KINDS = ("idle", "reading", "choose_language", "no_record", "possible", "strong", "not_checked",
-                   "read_failed", "out_of_service")
+from firmware.kiosk.kinds import KINDS, KindName
 
 # The keys a traveller or technician presses, on the touch screen or the front
 # buttons: LANG_KEY + language, "done" (start again; cancel on the PIN screen),
@@ -66,7 +61,7 @@ class Screen:
 
     def __init__(
         self,
-        kind: str,
+        kind: KindName,
         lang: str,
         list_date: str | None = None,
         valid_until: str | None = None,

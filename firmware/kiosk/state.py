@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from firmware.kiosk.kinds import KINDS, SCREEN_FOR_MATCH, STAFF, KindName
 from firmware.kiosk.screen import (
     CALL_STAFF,
     CHOOSE_LANGUAGE,
@@ -26,7 +27,6 @@ from firmware.kiosk.screen import (
     PAGE_KEY,
     PIN_BACK,
     PRINT,
-    RESULT_KINDS,
     SERVICE_REQUEST,
     Screen,
 )
@@ -40,12 +40,6 @@ SERVICE_IDLE_SECONDS = 600.0  # service mode with nobody touching it ends after 
 MORE_TIME_TIMES = 5  # "more time" adds result_seconds, up to this many times result_seconds ahead
 STAFF_CALL_SECONDS = 300.0  # "staff have been called" stays this long on a screen without a countdown
 LARGE_TEXT_AFTER_FAILURES = 2  # unreadable scans in a row before the kiosk switches to large text
-# Screens that end by themselves after result_seconds, with a visible countdown.
-TIMED_KINDS = RESULT_KINDS + ("not_checked", "read_failed")
-# What a scan's match kind shows ("unchecked": the passport gives too little to look up).
-SCAN_KINDS = {"none": "no_record", "possible": "possible", "strong": "strong", "unchecked": "not_checked"}
-PAGED_KINDS = TIMED_KINDS + ("idle", "out_of_service")  # screens whose text may need a second page
-PRINT_KINDS = ("possible", "strong", "not_checked")  # the next-steps slip, where there are next steps
 # Nationalities whose holders often read none of the kiosk's languages well: choose first.
 CHOOSE_FIRST = ("AFG",)
 
@@ -75,7 +69,7 @@ class KioskState:
         self.result_seconds = result_seconds
         self.can_print = can_print
         self.can_call_staff = can_call_staff
-        self.kind = "idle"
+        self.kind: KindName = "idle"
         self.lang = default_language
         self.list = ListStatus(False, reasons=(("no_list", None),))
         self.scanner_ok = False
@@ -84,7 +78,7 @@ class KioskState:
         self.since = 0.0
         self.until = 0.0  # when a timed screen returns to the start
         self._result: dict[str, object] = {}
-        self._after_choice: str | None = None  # the screen the language chooser leads back to
+        self._after_choice: KindName | None = None  # the screen the language chooser leads back to
         self._notes: tuple[tuple[str, str | None], ...] = ()
         self.large = False
         self.staff_called = False
@@ -118,7 +112,7 @@ class KioskState:
         self._settle(now)
 
     def reading(self, now: float) -> None:
-        if self.kind in ("idle",) + TIMED_KINDS and not self.service:
+        if (self.kind == "idle" or self._timed_now()) and not self.service:
             self._clear()
             self._go("reading", now)
 
@@ -131,7 +125,7 @@ class KioskState:
         self.failures = 0
         self._result = {"ban_end": ban_end, "passport": passport}
         self.lang = _language_for(nationality, self.languages, self.default_language)
-        self._timed(SCAN_KINDS[kind], now)
+        self._timed(SCREEN_FOR_MATCH[kind], now)
         if nationality in CHOOSE_FIRST and len(self.languages) > 1:
             self._choose_language(now)
 
@@ -154,21 +148,21 @@ class KioskState:
             self.lang = key[len(LANG_KEY):]
             if self.kind == "choose_language":
                 self._back_from_choice(now)
-            elif self.kind in TIMED_KINDS:
+            elif self._timed_now():
                 self._extend(now)  # a traveller reading in another language gets the full time again
-        elif key == CHOOSE_LANGUAGE and self.kind in TIMED_KINDS:
+        elif key == CHOOSE_LANGUAGE and self._timed_now():
             self._choose_language(now)
-        elif key.startswith(PAGE_KEY) and key[len(PAGE_KEY):].isdigit() and self.kind in PAGED_KINDS:
+        elif key.startswith(PAGE_KEY) and key[len(PAGE_KEY):].isdigit() and KINDS[self.kind].paged:
             self.page = int(key[len(PAGE_KEY):])
-            if self.kind in TIMED_KINDS:
+            if self._timed_now():
                 self._extend(now)
-        elif key == MORE_TIME and self.kind in TIMED_KINDS:
+        elif key == MORE_TIME and self._timed_now():
             self._more_time(now)
-        elif key == LARGE_TEXT and self.kind not in ("service", "pin_entry"):
+        elif key == LARGE_TEXT and not self._for_staff():
             self.large = not self.large
-            if self.kind in TIMED_KINDS:
+            if self._timed_now():
                 self._extend(now)
-        elif key == DONE and self.kind in TIMED_KINDS + ("choose_language",):
+        elif key == DONE and (self._timed_now() or self.kind == "choose_language"):
             self._to_start(now)
         elif key == DONE and self.kind == "service":
             self.leave_service(now, by=self.service_by)
@@ -232,24 +226,24 @@ class KioskState:
 
     def printed_slip(self, ok: bool, now: float) -> None:
         """The loop printed (or failed to print) the next-steps slip for this screen."""
-        if self.kind in PRINT_KINDS:
+        if KINDS[self.kind].printable:
             self.printed = ok
             self._notes = () if ok else (("print_failed", None),)
             self._extend(now)
 
     def staff_signalled(self, ok: bool, now: float) -> None:
         """The loop sent the call-staff signal; only a signal that went out is shown as sent."""
-        if ok and self.kind not in ("service", "pin_entry"):
+        if ok and not self._for_staff():
             self.staff_called = True
             self._staff_called_at = now
-            if self.kind in TIMED_KINDS:
+            if self._timed_now():
                 self._extend(now)
 
     def set_checks(self, checks: tuple[tuple[str, str, str], ...]) -> None:
         self.checks = checks
 
     def tick(self, now: float) -> None:
-        if self.kind in TIMED_KINDS and now >= self.until:
+        if self._timed_now() and now >= self.until:
             self._to_start(now, settle=False)
         elif self.kind == "choose_language" and now - self.since >= CHOOSE_SECONDS:
             self._back_from_choice(now)
@@ -260,7 +254,7 @@ class KioskState:
             self._go("idle", now)
         elif self.kind == "service" and now - self.since >= SERVICE_IDLE_SECONDS:
             self.leave_service(now)
-        if self.staff_called and self.kind not in TIMED_KINDS and now - self._staff_called_at >= STAFF_CALL_SECONDS:
+        if self.staff_called and not self._timed_now() and now - self._staff_called_at >= STAFF_CALL_SECONDS:
             self.staff_called = False
         self._settle(now)
         self._now = now
@@ -273,10 +267,10 @@ class KioskState:
         common = {"list_date": self.list.list_date, "valid_until": self.list.valid_until, "large": self.large,
                   "staff_called": self.staff_called, "page": self.page}
         kind = self.kind
-        if kind in TIMED_KINDS:
+        if self._timed_now():
             left = max(0, math.ceil(self.until - now))
             actions: tuple[str, ...] = (CHOOSE_LANGUAGE, LARGE_TEXT, MORE_TIME)
-            if self.can_print and kind in PRINT_KINDS:
+            if self.can_print and KINDS[kind].printable:
                 actions += (PRINT,)
             if self.can_call_staff:
                 actions += (CALL_STAFF,)
@@ -303,6 +297,13 @@ class KioskState:
 
     # -- machinery -------------------------------------------------------------------
 
+    def _timed_now(self) -> bool:
+        """The screen shown ends by itself after ``result_seconds``, with a countdown."""
+        return KINDS[self.kind].timed
+
+    def _for_staff(self) -> bool:
+        return KINDS[self.kind].audience == STAFF
+
     def _operational(self) -> bool:
         return self.list.usable and self.scanner_ok and not self.enclosure_open
 
@@ -314,13 +315,13 @@ class KioskState:
             reasons += (("enclosure_open", None),)
         return reasons
 
-    def _go(self, kind: str, now: float) -> None:
+    def _go(self, kind: KindName, now: float) -> None:
         if kind != self.kind:
             self.page = 0
         self.kind = kind
         self.since = now
 
-    def _timed(self, kind: str, now: float) -> None:
+    def _timed(self, kind: KindName, now: float) -> None:
         self._go(kind, now)
         self.until = now + self.result_seconds
 
@@ -337,8 +338,9 @@ class KioskState:
         self.kind, self.since, self.page = "choose_language", now, 0
 
     def _back_from_choice(self, now: float) -> None:
-        kind, self._after_choice = self._after_choice or "idle", None
-        if kind in TIMED_KINDS:
+        kind: KindName = self._after_choice or "idle"
+        self._after_choice = None
+        if KINDS[kind].timed:
             self._timed(kind, now)  # the full time, in the language just chosen
         else:
             self._go(kind, now)

@@ -34,17 +34,17 @@ from prometheus_client.metrics_core import (
 from prometheus_client.registry import Collector
 
 from firmware import durable
+from firmware.kiosk.kinds import ANSWERS
+from firmware.kiosk.status import MODES, KioskStatus
 from firmware.readings import SEVERITY, SOC_TEMPERATURE, soc_celsius
 
 log = logging.getLogger("safar.kiosk")
 
-MODES = ("idle", "serving", "out_of_service", "service")
 STOPPED = "stopped"  # written by ``close``: the kiosk program ended
 # A change between these is written at once; idle <-> serving only on the period: how long one
 # traveller's answer stayed on screen is a (weak) hint of which answer it was.
 _AT_ONCE = {"idle": "in_service", "serving": "in_service"}
-RESULTS = ("no_record", "possible", "strong", "not_checked", "read_failed")
-DEVICES = ("scanner", "camera", "printer", "ioboard")
+RESULTS = ANSWERS  # the answers counted, by label (firmware/kiosk/kinds.py)
 # A day's answers are published only over at least this many travellers: on a quiet day
 # "1 strong of 3" in a hall with a camera is nearly a name.
 RESULT_TOTALS_MIN_SCANS = 20
@@ -64,55 +64,9 @@ def _package_version() -> str:
         return "unknown"
 
 
-def _iso_date(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except (TypeError, ValueError):
-        raise ValueError(f"KioskStatus.{name}: not an ISO date: {value!r}") from None
-
-
 def _day_start(day: dt.date, zone: dt.tzinfo | None) -> float:
     """The unix time a day begins in ``zone`` (None: the kiosk's local time)."""
     return dt.datetime.combine(day, dt.time(), tzinfo=zone).timestamp()  # naive: local time
-
-
-class KioskStatus:
-    """The kiosk's condition as the loop sees it in one turn (nothing about any traveller).
-
-    ``mode``: idle | serving | out_of_service | service; ``list_date``, ``valid_until``: ISO
-    dates; ``devices``: name -> up (True), down (False) or not configured (None, not exported);
-    ``checks``: (name, pass|warn|fail, sentence) of the last diagnostics run, may be ();
-    ``list_usable``: the installed list may be matched against (None: not known);
-    ``enclosure_open``: the I/O board's tamper switch (None: no board)."""
-
-    __slots__ = ("mode", "list_version", "list_date", "valid_until", "devices", "checks", "list_usable",
-                 "enclosure_open", "list_day", "valid_day")
-
-    def __init__(self, mode: str, list_version: int | None = None, list_date: str | None = None,
-                 valid_until: str | None = None, devices: dict[str, bool | None] | None = None,
-                 checks: tuple[tuple[str, str, str], ...] = (), list_usable: bool | None = None,
-                 enclosure_open: bool | None = None) -> None:
-        if mode not in MODES:
-            raise ValueError(f"KioskStatus.mode: {mode!r} is not one of {', '.join(MODES)}")
-        for device in devices or {}:
-            if device not in DEVICES:
-                raise ValueError(f"KioskStatus.devices: {device!r} is not one of {', '.join(DEVICES)}")
-        for name, state, _ in checks:
-            if state.lower() not in SEVERITY:
-                raise ValueError(f"KioskStatus.checks: {name!r} has state {state!r}, not pass, warn or fail")
-        self.mode = mode
-        self.list_version = list_version
-        self.list_date = list_date
-        self.valid_until = valid_until
-        self.devices = dict(devices or {})
-        self.checks = checks
-        self.list_usable = list_usable
-        self.enclosure_open = enclosure_open
-        # parsed here, so a bad value fails where it is made, not in a later write
-        self.list_day = _iso_date(list_date, "list_date")
-        self.valid_day = _iso_date(valid_until, "valid_until")
 
 
 class _DayTotals:
