@@ -17,6 +17,11 @@ read as another digit, which no letter guess can undo (printed 478974673, read
 sits at the same weights in both sums).  Such a read stays invalid, with a problem
 naming the failing check, and the reader reads the document again.
 
+What real documents print that the standard does not expect (no surname, a state code
+off Part 3's list, a blank nationality) is read with a warning in ``Document.warnings``;
+what cannot be true (a date that does not exist, a code starting with '<', no name at
+all) stays a problem (docs/architecture.md, "The MRZ on real documents").
+
 This module is the engine's public face; the work is done, one job a module, in
 ``mrz_layout`` (the one layout table), ``mrz_parse``, ``mrz_repair``,
 ``mrz_generate``, ``mrz_dates``, ``mrz_codes`` (the state codes) and ``mrz_document``.
