@@ -45,7 +45,7 @@ class Match:
     def __repr__(self) -> str:
         return "Match(%s, ban_end_year=%r)" % (self.kind, self.ban_end_year)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> "dict[str, object]":
         """The outcome as JSON fields, without the key: for tools and logs."""
         return {"kind": self.kind, "ban_end_year": self.ban_end_year}
 

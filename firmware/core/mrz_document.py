@@ -31,7 +31,7 @@ class MRZError(Exception):
             return "line %d: %s" % (self.line, self.reason)
         return "line %d, column %d: %s" % (self.line, self.column, self.reason)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> "dict[str, object]":
         """The error as JSON fields, for `safar mrz parse --json`."""
         return {"error": self.reason, "line": self.line, "column": self.column}
 
@@ -75,14 +75,14 @@ class Document:
         self.optional_data = ""
         self.optional_data2 = ""
         self.checks = {}  # type: dict[str, bool]
-        self.repairs = []  # type: list[dict]
+        self.repairs = []  # type: list[dict[str, object]]
         self.problems = []  # type: list[str]
         self.warnings = []  # type: list[str]
         self.valid = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> "dict[str, object]":
         """Every field as JSON for tools on a workstation; the kiosk never writes it anywhere."""
-        def date(d: MRZDate) -> dict:
+        def date(d: MRZDate) -> "dict[str, object]":
             return {"raw": d.raw, "iso": d.iso(), "year": d.year, "month": d.month, "day": d.day,
                     "problem": d.problem}
 

@@ -31,7 +31,7 @@ def forced_repair(c: str, kind: str) -> "str | None":
     return None
 
 
-def repair_zone(fmt: str, rows: "list[str]") -> "list[dict]":
+def repair_zone(fmt: str, rows: "list[str]") -> "list[dict[str, object]]":
     """Repairs, in place, the characters their field's type rules out; returns the repairs.
 
     A letter in a digit field (a date, a check digit) becomes the digit it is usually
