@@ -105,8 +105,10 @@ def test_wheel_installs_and_runs_the_demo_outside_the_checkout(tmp_path: Path) -
     where = _run([python, "-c", "import host_tools; print(host_tools.__file__)"], cwd=elsewhere, env=env)
     assert Path(where.stdout.strip()).is_relative_to(venv), f"imported from {where.stdout.strip()}, not the wheel"
 
+    # the copy it was built from has no .git: setuptools-scm gives pyproject.toml's fallback version
     with (ROOT / "pyproject.toml").open("rb") as f:
-        version = tomllib.load(f)["project"]["version"]
+        version = tomllib.load(f)["tool"]["setuptools_scm"]["fallback_version"]
+    assert wheel.name.startswith(f"safar-{version}-")
     assert _run([safar, "--version"], cwd=elsewhere, env=env).stdout == f"safar {version}\n"
 
     out = elsewhere / "screens"
