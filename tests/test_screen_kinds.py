@@ -18,7 +18,8 @@ from firmware.kiosk.health import MODES, RESULTS
 from firmware.kiosk.kinds import KIND_NAMES, KINDS, SCREEN_FOR_MATCH, STAFF, TRAVELLER, ScreenKind
 from firmware.kiosk.screen import Screen
 from kiosk_ui import wording
-from kiosk_ui.render import BANDS, PICTOGRAMS
+from kiosk_ui.pictograms import PICTOGRAMS
+from kiosk_ui.render import BANDS
 from tests.kiosk_screens import all_screens
 
 FIELDS = [f.name for f in dataclasses.fields(ScreenKind)]
@@ -62,7 +63,7 @@ def test_every_field_of_every_record_has_a_value_its_type_allows(kind: str) -> N
 def test_every_value_is_one_its_reader_knows() -> None:
     for kind, record in KINDS.items():
         assert record.band in BANDS, f"{kind}: kiosk_ui/render.py has no band {record.band!r}"
-        assert record.pictogram in PICTOGRAMS, f"{kind}: kiosk_ui/render.py draws no {record.pictogram!r}"
+        assert record.pictogram in PICTOGRAMS, f"{kind}: kiosk_ui/pictograms.py draws no {record.pictogram!r}"
         assert record.mode in MODES, kind
         assert record.lamp[0] in LAMPS, kind
         assert not record.printable or record.timed, f"{kind}: the slip is offered on a timed answer"
