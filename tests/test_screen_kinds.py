@@ -87,7 +87,7 @@ def test_every_scan_leads_to_an_answer_counted_under_its_own_label() -> None:
 def test_every_kind_lights_exactly_one_lamp() -> None:
     """The board once kept its own list of kinds: one left out would have turned every lamp off."""
     for kind in KINDS:
-        lamps = lamps_for(kind)  # type: ignore[arg-type]
+        lamps = lamps_for(kind)
         assert sorted(lamps) == sorted(LAMPS) and list(lamps.values()).count("off") == len(LAMPS) - 1, kind
 
 
@@ -95,6 +95,6 @@ def test_every_kind_says_something_and_has_a_golden_screen() -> None:
     assert set(wording.SAYS) == set(KINDS)
     said = wording.Wording(KioskConfig.example().branding)
     for kind in KINDS:
-        title, _ = said.blocks(Screen(kind, "en"))  # type: ignore[arg-type]
+        title, _ = said.blocks(Screen(kind, "en"))
         assert title, kind
     assert {s.kind for s in all_screens("en").values()} == set(KINDS)
