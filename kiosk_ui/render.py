@@ -38,6 +38,7 @@ from firmware.kiosk.screen import (
     Button,
     Screen,
 )
+from kiosk_ui import pictograms
 from kiosk_ui.i18n import AUTONYMS, RTL_LANGUAGES, Texts
 from kiosk_ui.wording import Wording
 
@@ -70,8 +71,6 @@ BANDS = {
     "staff": ((40, 50, 60), WHITE),
 }
 STRIP = ((236, 240, 246), (25, 25, 25))  # the subject line under the band
-# The pictograms ``_pictogram`` draws (a kind's ``pictogram`` names one).
-PICTOGRAMS = ("info", "ticket_check", "ticket_question", "passport", "hourglass", "globe", "retry", "pause", "wrench")
 
 
 # A laid-out block: (role, font, lines, line height, inset, block height, font size, gap after).
@@ -227,7 +226,8 @@ class Renderer:
         # Header: pictogram in a white disc, title beside it.
         c.d.rectangle((0, 0, w, band_h), fill=band)
         disc = band_h - 2 * margin
-        self._pictogram(c.d, kind.pictogram, (margin, margin, margin + disc, margin + disc))
+        pictograms.draw(c.d, kind.pictogram, (margin, margin, margin + disc, margin + disc),
+                        lambda size: self.fonts.get(size, bold=True))
         tx = margin * 2 + disc
         self._fit_title(c, title, (tx, margin // 3, w - margin, band_h - margin // 3), ink, body_floor)
         top = band_h
@@ -373,7 +373,7 @@ class Renderer:
                 g = round(bh * 0.42)
                 width = max(font.getlength(line) for line in lines)
                 gx = int(cx - (width + g + pad) / 2)
-                self._globe(c.d, (gx, (rect[1] + rect[3] - g) // 2, gx + g, (rect[1] + rect[3] + g) // 2), ink)
+                pictograms.globe(c.d, (gx, (rect[1] + rect[3] - g) // 2, gx + g, (rect[1] + rect[3] + g) // 2), ink)
                 cx = gx + g + pad + int(width / 2)
             y = (rect[1] + rect[3]) // 2 - lh * len(lines) // 2 + lh // 2
             for line in lines:
@@ -650,58 +650,3 @@ class Renderer:
         for line in lines:
             c.text("caption", (x + width // 2, ty), line, font, BLACK, anchor="ma")
             ty += round(floor * 1.2)
-
-    # -- pictograms ----------------------------------------------------------------
-
-    @staticmethod
-    def _globe(d: ImageDraw.ImageDraw, box: tuple[int, int, int, int], ink: tuple[int, int, int]) -> None:
-        x0, y0, x1, y1 = box
-        lw = max(2, (x1 - x0) // 12)
-        cx = (x0 + x1) / 2
-        d.ellipse(box, outline=ink, width=lw)
-        d.ellipse((cx - (x1 - x0) * 0.22, y0, cx + (x1 - x0) * 0.22, y1), outline=ink, width=lw)
-        d.line([(x0, (y0 + y1) / 2), (x1, (y0 + y1) / 2)], fill=ink, width=lw)
-
-    def _pictogram(self, d: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int]) -> None:
-        x0, y0, x1, y1 = box
-        d.ellipse(box, fill=WHITE)
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        r = (x1 - x0) / 2
-        lw = max(3, int(r / 6))
-        ink = BLACK
-        if kind == "info":  # "i": information, not approval
-            d.ellipse((cx - lw * 0.8, cy - r * 0.5, cx + lw * 0.8, cy - r * 0.5 + lw * 1.6), fill=ink)
-            d.line([(cx, cy - r * 0.15), (cx, cy + r * 0.5)], fill=ink, width=int(lw * 1.4))
-        elif kind in ("ticket_check", "ticket_question"):  # a ticket with a mark: check before you buy
-            d.rounded_rectangle((cx - r * 0.62, cy - r * 0.36, cx + r * 0.62, cy + r * 0.36), radius=int(r * 0.1),
-                                outline=ink, width=max(2, lw // 2))
-            for k in (-0.2, 0.0, 0.2):
-                d.ellipse((cx + r * 0.28 - lw / 3, cy + r * k - lw / 3, cx + r * 0.28 + lw / 3, cy + r * k + lw / 3),
-                          fill=ink)
-            font = self.fonts.get(max(8, int(r * 0.6)), bold=True)
-            d.text((cx - r * 0.18, cy), "!" if kind == "ticket_check" else "?", font=font, fill=ink, anchor="mm")
-        elif kind == "passport":
-            d.rounded_rectangle((cx - r * 0.42, cy - r * 0.58, cx + r * 0.42, cy + r * 0.58), radius=int(r * 0.08),
-                                outline=ink, width=lw)
-            d.ellipse((cx - r * 0.18, cy - r * 0.35, cx + r * 0.18, cy + r * 0.01), outline=ink, width=max(2, lw // 2))
-            for k in (0.25, 0.4):
-                d.line([(cx - r * 0.28, cy + r * k), (cx + r * 0.28, cy + r * k)], fill=ink, width=max(2, lw // 2))
-        elif kind == "hourglass":
-            pts = [(cx - r * 0.4, cy - r * 0.55), (cx + r * 0.4, cy - r * 0.55),
-                   (cx - r * 0.4, cy + r * 0.55), (cx + r * 0.4, cy + r * 0.55)]
-            d.line(pts + [pts[0]], fill=ink, width=lw, joint="curve")
-        elif kind == "globe":
-            self._globe(d, (int(cx - r * 0.6), int(cy - r * 0.6), int(cx + r * 0.6), int(cy + r * 0.6)), ink)
-        elif kind == "retry":
-            d.arc((cx - r * 0.5, cy - r * 0.5, cx + r * 0.5, cy + r * 0.5), start=40, end=330, fill=ink, width=lw)
-            ax, ay = cx + r * 0.5 * math.cos(math.radians(40)), cy + r * 0.5 * math.sin(math.radians(40))
-            d.polygon([(ax - r * 0.22, ay + r * 0.05), (ax + r * 0.2, ay + r * 0.08), (ax + r * 0.02, ay - r * 0.3)],
-                      fill=ink)
-        elif kind == "pause":  # out of service: paused, not "forbidden"
-            for dx in (-0.22, 0.22):
-                d.rectangle((cx + r * dx - r * 0.1, cy - r * 0.42, cx + r * dx + r * 0.1, cy + r * 0.42), fill=ink)
-        elif kind == "wrench":
-            d.line([(cx - r * 0.45, cy + r * 0.45), (cx + r * 0.2, cy - r * 0.2)], fill=ink, width=int(lw * 1.5))
-            d.ellipse((cx + r * 0.0, cy - r * 0.6, cx + r * 0.6, cy + r * 0.0), outline=ink, width=lw)
-            d.polygon([(cx + r * 0.3, cy - r * 0.3), (cx + r * 0.7, cy - r * 0.62), (cx + r * 0.62, cy - r * 0.7)],
-                      fill=WHITE)

@@ -19,7 +19,8 @@ from firmware.kiosk.kinds import KIND_NAMES, KINDS, SCREEN_FOR_MATCH, STAFF, TRA
 from firmware.kiosk.screen import Screen
 from firmware.kiosk.status import MODES
 from kiosk_ui import wording
-from kiosk_ui.render import BANDS, PICTOGRAMS
+from kiosk_ui.pictograms import PICTOGRAMS
+from kiosk_ui.render import BANDS
 from tests.kiosk_screens import all_screens
 
 FIELDS = [f.name for f in dataclasses.fields(ScreenKind)]
@@ -63,7 +64,7 @@ def test_every_field_of_every_record_has_a_value_its_type_allows(kind: str) -> N
 def test_every_value_is_one_its_reader_knows() -> None:
     for kind, record in KINDS.items():
         assert record.band in BANDS, f"{kind}: kiosk_ui/render.py has no band {record.band!r}"
-        assert record.pictogram in PICTOGRAMS, f"{kind}: kiosk_ui/render.py draws no {record.pictogram!r}"
+        assert record.pictogram in PICTOGRAMS, f"{kind}: kiosk_ui/pictograms.py draws no {record.pictogram!r}"
         assert record.mode in MODES, kind
         assert record.lamp[0] in LAMPS, kind
         assert not record.printable or record.timed, f"{kind}: the slip is offered on a timed answer"
@@ -87,7 +88,7 @@ def test_every_scan_leads_to_an_answer_counted_under_its_own_label() -> None:
 def test_every_kind_lights_exactly_one_lamp() -> None:
     """The board once kept its own list of kinds: one left out would have turned every lamp off."""
     for kind in KINDS:
-        lamps = lamps_for(kind)  # type: ignore[arg-type]
+        lamps = lamps_for(kind)
         assert sorted(lamps) == sorted(LAMPS) and list(lamps.values()).count("off") == len(LAMPS) - 1, kind
 
 
@@ -95,6 +96,6 @@ def test_every_kind_says_something_and_has_a_golden_screen() -> None:
     assert set(wording.SAYS) == set(KINDS)
     said = wording.Wording(KioskConfig.example().branding)
     for kind in KINDS:
-        title, _ = said.blocks(Screen(kind, "en"))  # type: ignore[arg-type]
+        title, _ = said.blocks(Screen(kind, "en"))
         assert title, kind
     assert {s.kind for s in all_screens("en").values()} == set(KINDS)

@@ -37,7 +37,7 @@ class ScreenKind:
     ``printable``: it offers the next-steps slip. ``qr``: it shows the official check
     page's QR code; ``contacts``: it lists the deployment's contacts. ``lamp``: the panel
     lamp (colour, "on" | "blink"). ``band``: the renderer's header band, by meaning
-    (``kiosk_ui.render.BANDS``); ``pictogram``: the renderer's pictogram drawn in it.
+    (``kiosk_ui.render.BANDS``); ``pictogram``: the sign drawn in it (``kiosk_ui.pictograms``).
     ``prompt``: the id of the spoken prompt for this screen. Nothing plays it yet: the
     guidance issue records and plays the prompts, keyed by these ids; staff screens say
     nothing aloud (None)."""
