@@ -54,7 +54,7 @@ def test_held_out_lines_are_read(reader):
     lines = random_lines(TEST_SEED, 300, MILD)
     wrong_lines = wrong_chars = chars = 0
     for line in lines:
-        text = reader.read(line.image, len(line.text))[0][0]
+        text = reader.read(line.image, len(line.text))[0].text
         errors = sum(a != b for a, b in zip(text, line.text, strict=True))
         wrong_chars += errors
         wrong_lines += errors > 0
@@ -71,9 +71,11 @@ def test_hypotheses_have_the_asked_length_best_first_and_one_interpreter_call(re
     hypotheses = reader.read(line.image, len(line.text))
     assert len(calls) == 1
     assert 1 < len(hypotheses) <= recognise.MAX_HYPOTHESES
-    assert len({text for text, _ in hypotheses}) == len(hypotheses)
-    assert all(len(text) == len(line.text) and set(text) <= set(ALPHABET) for text, _ in hypotheses)
-    scores = [score for _, score in hypotheses]
+    assert len({h.text for h in hypotheses}) == len(hypotheses)
+    assert all(len(h.text) == len(line.text) and set(h.text) <= set(ALPHABET) for h in hypotheses)
+    assert all(h.probabilities.shape == (len(line.text), len(ALPHABET)) for h in hypotheses)
+    assert all(np.allclose(np.log(h.confidence()).sum(), h.score, atol=1e-3) for h in hypotheses)
+    scores = [h.score for h in hypotheses]
     assert scores == sorted(scores, reverse=True)
 
 

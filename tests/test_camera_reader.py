@@ -205,6 +205,7 @@ def test_safar_camera_read_prints_the_zone_as_json(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["mrz"]["valid"] and out["image"] == str(path)
+    assert len(out["line_confidence"]) == 2 and all(0.0 < c <= 1.0 for c in out["line_confidence"])
     assert doc.document_number in p.stdout  # type: ignore[attr-defined]
     p = subprocess.run([sys.executable, "-m", "firmware.cli", "camera", "read", str(blank)],
                        capture_output=True, text=True, timeout=120)

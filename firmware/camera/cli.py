@@ -30,6 +30,8 @@ def _read(args: argparse.Namespace) -> int:
         image = FileSource(path).frame()
         result = read_frame(image, reader, (today.year, today.month, today.day))
         entry: dict[str, object] = {"image": str(path)}
+        if result.confidence:  # per line, its least sure character's probability (the model's, repairs counted)
+            entry["line_confidence"] = list(result.confidence)
         if result.text is None:
             entry["error"] = result.reason
             every_one = False
