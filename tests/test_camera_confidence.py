@@ -98,6 +98,13 @@ def test_a_document_number_with_unsure_o_for_0_is_refused() -> None:
         tables[1][pos, ALPHABET.index("O")] = 0.6
         tables[1][pos, ALPHABET.index("0")] = 0.4
     assert _unsure(misread, tables)
+    # one letter read as another 10 apart (E 14, O 24) passes the check digit too
+    letter = random_document(random.Random(2), today=TODAY, fmt="TD3", document_number="E12345678").lines
+    misread = [letter[0], "O" + letter[1][1:]]
+    tables = _table(misread)
+    assert not _unsure(misread, tables)
+    tables[1][0, ALPHABET.index("O")], tables[1][0, ALPHABET.index("E")] = 0.8, 0.199
+    assert _unsure(misread, tables)
 
 
 @settings(max_examples=60, deadline=None)
@@ -115,7 +122,7 @@ def test_only_an_unsure_unguarded_character_refuses_a_reading(seed: int, fmt: st
     tables[row][pos] = 0.0
     tables[row][pos, ALPHABET.index(char)] = probability
     tables[row][pos, ALPHABET.index("<" if char != "<" else "X")] = 1 - probability
-    guarded = field in confidence.UNGUARDED_FIELDS
+    guarded = field != "birth_date"  # check digits guard the dates, nothing guards the rest
     assert _unsure(lines, tables) == (guarded and probability < confidence.UNGUARDED_THRESHOLD)
 
 

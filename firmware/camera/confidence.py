@@ -3,11 +3,12 @@
 Check digits cover the document number, the dates and the optional data, not the names,
 the nationality or the issuing state: a name read with an E as a K passes every check
 and the name keys then miss a listed traveller. And they cover the document number
-weakly against the model's commonest confusions: O (24) and 0 weigh 24 apart, so two
-of them swapped at weights 7 and 3 (240) leave the check digit unchanged. So a valid
-reading is still refused when a name, nationality or issuing-state character, or a
-confusable character (O/0, I/1, B/8, S/5, Z/2) of the document number, was read with a
-probability under its threshold; the kiosk reads the next frame instead.
+weakly: O (24) and 0 weigh 24 apart, so two of them swapped at weights 7 and 3 (240)
+leave the check digit unchanged (as do I/1, B/8, S/5, Z/2 in pairs), and so does any one
+letter read as another 10 apart (E/O, F/P, B/L, I/S, ...). So a valid reading is still
+refused when a name, nationality or issuing-state character, or a document-number
+character, was read with a probability under its threshold; the kiosk reads the next
+frame instead.
 
 A character's probability counts the characters the parser's type-forced repair turns
 into it (a 0 read in a name is an O: P(O) + P(0)). Thresholds were chosen on the real
@@ -24,9 +25,8 @@ from firmware.core.mrz_layout import field_span, kind_at, long_number_end, span
 from firmware.core.mrz_repair import forced_repair
 
 UNGUARDED_THRESHOLD = 0.9  # names, nationality, issuing state
-NUMBER_THRESHOLD = 0.9  # a confusable character of the document number
+NUMBER_THRESHOLD = 0.9  # a document-number character
 UNGUARDED_FIELDS = ("issuing_state", "name", "nationality")
-CONFUSABLE = frozenset("O0I1B8S5Z2")
 UNSURE = "unsure of a name or document number character"
 
 
@@ -65,7 +65,4 @@ def unsure(fmt: str, lines: Sequence[str], confidence: Sequence[np.ndarray]) -> 
         where = field_span(fmt, name)
         if where is not None and confidence[where[0]][where[1] : where[2]].min() < UNGUARDED_THRESHOLD:
             return True
-    return any(
-        lines[row][pos] in CONFUSABLE and confidence[row][pos] < NUMBER_THRESHOLD
-        for row, pos in _number_positions(fmt, lines)
-    )
+    return any(confidence[row][pos] < NUMBER_THRESHOLD for row, pos in _number_positions(fmt, lines))

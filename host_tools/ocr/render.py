@@ -74,6 +74,7 @@ class Degradation:
     guilloche: float = 0.0  # security print behind the zone
     motion: float = 0.0  # motion blur
     curve: float = 0.0  # a curved page: the baseline bends by up to this many text heights
+    drift: float = 0.0  # the pitch grows (or shrinks) along the line by up to this fraction: a page seen at a slant
 
 
 HARSH = Degradation((8, 56), 1.0, 1.3, 14.0, (25, 95), 0.5, 0.3, (90, 230))
@@ -136,8 +137,10 @@ def render_line(text: str, rng: random.Random, degradation: Degradation = HARSH)
     canvas = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(canvas)
     centres = []
+    drift = rng.uniform(-degradation.drift, degradation.drift) if degradation.drift else 0.0
     for index, char in enumerate(text):
-        centre = pad + index * pitch + advance / 2 + rng.uniform(-degradation.jitter, degradation.jitter) * size
+        place = index + 0.5 + drift * (index + 0.5) * (index + 0.5 - len(text)) / (2 * len(text))
+        centre = pad + (place - 0.5) * pitch + advance / 2 + rng.uniform(-degradation.jitter, degradation.jitter) * size
         x = centre - font.getlength(char) / 2
         y = pad + rng.uniform(-0.015, 0.015) * size
         draw.text((x, y), char, font=font, fill=0)
