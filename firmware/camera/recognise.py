@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -25,13 +25,25 @@ MAX_HYPOTHESES = 8
 _RUNNERS_UP = 3  # characters considered per cell
 
 
-class Hypothesis(NamedTuple):
-    """One text of a line: its summed log-probability, and the probabilities of every class at every
-    cell of the cut it came from (``(length, classes)``), so a caller can say how sure each character is."""
+class Hypothesis(tuple[str, float]):
+    """One text of a line and its summed log-probability (it unpacks as ``(text, score)``), with the
+    probabilities of every class at every cell of the cut it came from (``(length, classes)``), so a
+    caller can say how sure each character is."""
 
-    text: str
-    score: float
     probabilities: np.ndarray
+
+    def __new__(cls, text: str, score: float, probabilities: np.ndarray) -> Hypothesis:
+        hypothesis = super().__new__(cls, (text, score))
+        hypothesis.probabilities = probabilities
+        return hypothesis
+
+    @property
+    def text(self) -> str:
+        return self[0]
+
+    @property
+    def score(self) -> float:
+        return self[1]
 
     def confidence(self) -> np.ndarray:
         """Each character's probability, as the model gave it."""
