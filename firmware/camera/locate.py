@@ -205,7 +205,9 @@ def _line_blobs(gray: np.ndarray) -> list[_Blob]:
     """Text-line blobs of a working-scale grayscale frame."""
     blackhat = _closing(gray, 15, 5) - gray
     gradient = _scharr_x(blackhat)
-    top = float(np.percentile(gradient, 99.5))
+    # the strongest edges set the scale: a small page in a large frame has few, and its print must stand out of
+    # its background print all the same
+    top = max(float(np.percentile(gradient, 99.5)), 0.3 * float(np.percentile(gradient, 99.99)))
     if top <= 0:
         return []
     gradient = np.clip(gradient * (255.0 / top), 0, 255)
