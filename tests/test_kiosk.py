@@ -960,6 +960,31 @@ def test_a_passport_without_a_birth_year_could_not_be_checked(tmp_path: Path) ->
     assert kiosk.state.kind == "not_checked"  # never "no match found": nothing was looked up
 
 
+def test_a_passport_without_a_surname_or_a_nationality_is_matched_on_its_document(tmp_path: Path) -> None:
+    # docs/name-folding.md: a single name (P<IND<<RAVI) gives no name key; a card that prints no
+    # nationality ('<<<', Macau) is keyed under its issuing state. Both read, with warnings.
+    rng = random.Random(15)
+    listed = random_document(rng, today=(2026, 11, 23), surname="KUMAR", given_names="RAVI", nationality="IND")
+    resident = random_document(rng, today=(2026, 11, 23), surname="CHAN", given_names="TAI MAN", nationality="MAC")
+    kiosk, link, _ = _loop(tmp_path, [listed, resident])
+    single_name = random_document(rng, today=(2026, 11, 23), surname="", given_names="RAVI", nationality="IND",
+                                  document_number=listed.document_number, birth_date=listed.birth_date)
+    link.scan(single_name.lines)
+    kiosk.step(0)
+    assert kiosk.state.kind == "strong"
+    namesake = random_document(rng, today=(2026, 11, 23), surname="", given_names="RAVI", nationality="IND",
+                               document_number="Z7654321", birth_date=listed.birth_date)
+    link.scan(namesake.lines)
+    kiosk.step(0)
+    assert kiosk.state.kind == "no_record"  # the same single name and birth date: no name key to share
+    no_nationality = mrz.generate("TD1", "I", "MAC", resident.surname, resident.given_names,
+                                  resident.document_number, "", resident.birth_date, resident.sex,
+                                  resident.expiry_date)
+    link.scan(no_nationality)
+    kiosk.step(0)
+    assert kiosk.state.kind == "strong"
+
+
 def test_a_broken_printer_says_so_and_the_kiosk_goes_on(tmp_path: Path) -> None:
     rng = random.Random(14)
     listed = random_document(rng, today=(2026, 11, 23), nationality="TJK")

@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware.core import checkdigit, mrz
+from firmware.core.keys import document_query_keys
 from host_tools.fake_documents import random_document
 
 TODAY = (2026, 11, 23)
@@ -163,3 +164,79 @@ def test_fuzz_mutated_zones_raise_only_mrz_error(
         d.to_dict()
     except mrz.MRZError:
         pass
+
+
+# -- what real documents print: warnings, not refusals -------------------------------------
+
+# Every warning the parser gives: fixed words that name a field, never its content.
+WARNINGS = {
+    "expiry_date: partly unknown",
+    "sex: 'X' read as unspecified",
+    "name: truncated to fit the zone",
+    "name: no primary identifier; the kiosk matches on the document key alone",
+    "nationality: not given ('<<<'); the document key carries the issuing state",
+    "issuing_state: not a code of ICAO Doc 9303 Part 3",
+    "nationality: not a code of ICAO Doc 9303 Part 3",
+}
+ISO_AND_PART_3 = ["TJK", "UZB", "MAC", "HKG", "D<<", "EUE", "UNO", "UNA", "UNK", "XOM", "XXA", "XXB", "XXC", "XXX",
+                  "UTO", "GBN"]
+
+
+def _put(lines: list[str], fmt: str, field: str, text: str) -> list[str]:
+    """``lines`` with ``text`` written over ``field`` (a field no check digit covers)."""
+    span = mrz.field_span(fmt, field)
+    assert span is not None
+    line, start, end = span
+    out = list(lines)
+    out[line] = out[line][:start] + (text + "<" * (end - start))[:end - start] + out[line][end:]
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents(), st.one_of(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3),
+                              st.sampled_from(ISO_AND_PART_3)), st.booleans())
+def test_any_letter_code_is_read_and_only_codes_off_part_3_warn(
+    case: tuple[str, list[str], dict[str, str]], code: str, as_issuer: bool
+) -> None:
+    fmt, lines, _ = case
+    field = "issuing_state" if as_issuer else "nationality"
+    d = _parse("\n".join(_put(lines, fmt, field, code)))
+    assert d.valid, d.problems
+    assert getattr(d, field) == code
+    warned = f"{field}: not a code of ICAO Doc 9303 Part 3" in d.warnings
+    assert warned == (not mrz.is_known_code(code))
+    assert set(d.warnings) <= WARNINGS
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_a_blank_nationality_is_read_and_keyed_under_the_issuing_state(
+    case: tuple[str, list[str], dict[str, str]]
+) -> None:
+    fmt, lines, _ = case
+    d = _parse("\n".join(_put(lines, fmt, "nationality", "<<<")))
+    assert d.valid, d.problems
+    assert d.nationality == "<<<"
+    assert "nationality: not given ('<<<'); the document key carries the issuing state" in d.warnings
+    documents_probes, _ = document_query_keys(d)
+    assert documents_probes or d.birth_date.year is None  # without a year of birth nothing is looked up
+    assert all(p.startswith("D|" + d.issuing_state.rstrip("<") + "|") for p in documents_probes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_a_zone_without_a_surname_is_read_and_matched_on_its_document_alone(
+    case: tuple[str, list[str], dict[str, str]]
+) -> None:
+    fmt, lines, fields = case
+    span = mrz.field_span(fmt, "name")
+    assert span is not None
+    single = mrz.name_field("", fields["given_names"], span[2] - span[1])
+    d = _parse("\n".join(_put(lines, fmt, "name", single)))
+    assert d.valid, d.problems
+    assert d.surname == "" and d.given_name_parts
+    assert "name: no primary identifier; the kiosk matches on the document key alone" in d.warnings
+    documents_probes, name_probes = document_query_keys(d)
+    assert name_probes == [] and (documents_probes or d.birth_date.year is None)
+    # and the same zone with no name at all is refused
+    assert not _parse("\n".join(_put(lines, fmt, "name", ""))).valid

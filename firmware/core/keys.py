@@ -1,8 +1,9 @@
 """Identity keys: what the builder inserts and the kiosk looks up, computed the same way.
 
-- document key ``D|nationality|number|birth``: a passport seen before (strong);
+- document key ``D|nationality|number|birth``: a passport seen before (strong); a zone
+  whose nationality is blank ('<<<') is keyed under its issuing state;
 - name key ``N|surname|first given name|birth``: the same person under another
-  passport, whatever the spelling (possible).
+  passport, whatever the spelling (possible); none without a surname.
 
 Birth dates are keyed as YYMMDD with '<<' for unknown parts: two digits of year on
 both sides, so the MRZ's missing century never matters. A list entry is stored once,
@@ -159,9 +160,16 @@ def query_keys(surname, given_names, nationality, number, birth):
             _probes(name_head(surname, given_names), births))
 
 
+def keyed_nationality(doc):
+    """The nationality a parsed ``Document``'s key carries: the printed one, or the issuing
+    state where the zone prints none ('<<<': Macau's non-permanent resident card)."""
+    return doc.issuing_state if doc.nationality == "<<<" else doc.nationality
+
+
 def document_query_keys(doc):
-    """Probes for a parsed MRZ ``Document``."""
+    """Probes for a parsed MRZ ``Document``. No surname (a single name, as Indian passports
+    print it) gives no name probes: ``name_head`` forms no key without one, on either side."""
     b = doc.birth_date
     birth = birth_key(b.year, b.month, b.day)
-    return query_keys(" ".join(doc.surname_parts), " ".join(doc.given_name_parts), doc.nationality,
+    return query_keys(" ".join(doc.surname_parts), " ".join(doc.given_name_parts), keyed_nationality(doc),
                       doc.document_number, birth)

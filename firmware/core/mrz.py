@@ -17,11 +17,17 @@ read as another digit, which no letter guess can undo (printed 478974673, read
 sits at the same weights in both sums).  Such a read stays invalid, with a problem
 naming the failing check, and the reader reads the document again.
 
+What real documents print that the standard does not expect (no surname, a state code
+off Part 3's list, a blank nationality) is read with a warning in ``Document.warnings``;
+what cannot be true (a date that does not exist, a code starting with '<', no name at
+all) stays a problem (docs/architecture.md, "The MRZ on real documents").
+
 This module is the engine's public face; the work is done, one job a module, in
 ``mrz_layout`` (the one layout table), ``mrz_parse``, ``mrz_repair``,
-``mrz_generate``, ``mrz_dates`` and ``mrz_document``.
+``mrz_generate``, ``mrz_dates``, ``mrz_codes`` (the state codes) and ``mrz_document``.
 """
 
+from firmware.core.mrz_codes import SPECIAL_CODES, is_known_code
 from firmware.core.mrz_dates import MRZDate, days_in_month, parse_date
 from firmware.core.mrz_document import Document, MRZError, MRZInternalError
 from firmware.core.mrz_generate import generate, name_field
@@ -34,7 +40,6 @@ from firmware.core.mrz_layout import (
     LETTERS,
     NUM,
     SHAPES,
-    SPECIAL_CODES,
     field_span,
     kind_at,
 )
@@ -44,6 +49,6 @@ from firmware.core.mrz_repair import DIGIT_TO_LETTER, LETTER_TO_DIGIT, forced_re
 __all__ = [
     "ALNUM", "ALPHA", "CHARSET", "DIGITS", "DIGIT_TO_LETTER", "FORMATS", "LETTERS", "LETTER_TO_DIGIT", "NUM",
     "SHAPES", "SPECIAL_CODES", "Document", "MRZDate", "MRZError", "MRZInternalError", "clean_lines", "days_in_month",
-    "detect_format", "field_span", "forced_repair", "generate", "kind_at", "name_field", "parse", "parse_date",
-    "parse_name", "read_zone",
+    "detect_format", "field_span", "forced_repair", "generate", "is_known_code", "kind_at", "name_field", "parse",
+    "parse_date", "parse_name", "read_zone",
 ]

@@ -46,7 +46,12 @@ class MRZInternalError(MRZError):
 
 
 class Document:
-    """A parsed zone: raw lines, every field, and the outcome of each check."""
+    """A parsed zone: raw lines, every field, and the outcome of each check.
+
+    ``problems`` make the read invalid; ``warnings`` say what real documents do that the
+    standard does not expect (a code off Part 3's list, a blank nationality, no surname, a
+    truncated name) and leave it valid. Both name the field, never its content.
+    """
 
     def __init__(self):
         self.format = None

@@ -19,17 +19,6 @@ FORMATS = ("TD1", "TD2", "TD3", "MRVA", "MRVB")
 # format -> (lines, characters per line)
 SHAPES = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2, 44), "MRVA": (2, 44), "MRVB": (2, 36)}
 
-# Special codes of Part 3 (5.1): not states, but valid in the MRZ.
-SPECIAL_CODES = {
-    "UTO": "Utopia (specimen documents)",
-    "XXA": "stateless person",
-    "XXB": "refugee (1951 Convention)",
-    "XXC": "refugee (other)",
-    "XXX": "unspecified nationality",
-    "D<<": "Germany",
-}
-
-
 def _two_line_fields(width):
     """The fields every two-line format shares; the name fills line 1 to ``width``."""
     return [

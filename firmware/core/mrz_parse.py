@@ -5,6 +5,7 @@ Portable (MicroPython).
 """
 
 from firmware.core import checkdigit
+from firmware.core.mrz_codes import is_known_code
 from firmware.core.mrz_dates import parse_date
 from firmware.core.mrz_document import Document, MRZError, MRZInternalError
 from firmware.core.mrz_layout import CHARSET, CHECKS, FIELDS, SHAPES, covered_text, long_number_end, span
@@ -126,6 +127,23 @@ def parse_name(field):
     return _split_components(body[:sep]), _split_components(body[sep + 2:]), truncated
 
 
+# --- state codes ----------------------------------------------------------------
+
+
+def _read_codes(doc):
+    """Codes off Part 3's list and a nationality left blank are warnings (states print both);
+    a code that starts with a filler is not a code."""
+    if doc.nationality == "<<<":
+        # Macau's non-permanent resident card: the holder's nationality is not printed.
+        doc.warnings.append("nationality: not given ('<<<'); the document key carries the issuing state")
+    for label, code in (("issuing_state", doc.issuing_state), ("nationality", doc.nationality)):
+        if code[0] == "<":
+            if code != "<<<" or label != "nationality":
+                doc.problems.append("%s: a country code starts with a letter" % label)
+        elif not is_known_code(code):
+            doc.warnings.append("%s: not a code of ICAO Doc 9303 Part 3" % label)
+
+
 # --- the zone -------------------------------------------------------------------
 
 
@@ -217,9 +235,7 @@ def read_zone(data, today, repair=True):
     elif sex not in ("F", "M", "<"):
         doc.problems.append("sex: %r is not F, M, X or '<'" % sex)
 
-    for label, code in (("issuing_state", doc.issuing_state), ("nationality", doc.nationality)):
-        if code[0] == "<":
-            doc.problems.append("%s: a country code starts with a letter" % label)
+    _read_codes(doc)
 
     primary, secondary, truncated = parse_name(field("name"))
     doc.surname_parts = primary
@@ -229,8 +245,12 @@ def read_zone(data, today, repair=True):
     doc.name_truncated = truncated
     if truncated:
         doc.warnings.append("name: truncated to fit the zone")
-    if not primary:
-        doc.problems.append("name: no primary identifier")
+    if not primary and not secondary:
+        doc.problems.append("name: no name at all")
+    elif not primary:
+        # A single name (Indian passports) stands as the secondary identifier; a name key
+        # from it alone would join every such traveller of that name and birth date.
+        doc.warnings.append("name: no primary identifier; the kiosk matches on the document key alone")
     if not doc.document_code or doc.document_code[0] not in "ACIPV":
         doc.problems.append("document_code: %r is not a travel-document code" % doc.document_code)
     doc.valid = not doc.problems

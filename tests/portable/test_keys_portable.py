@@ -267,6 +267,30 @@ def test_document_query_keys_from_a_parsed_mrz():
     assert set(d) & set(qd) and set(n) & set(qn)
 
 
+def test_a_passport_without_a_surname_is_matched_on_its_document_key_alone():
+    # P<IND<<RAVI<<<: a single name. A name key from "" + RAVI + birth date would be the
+    # same for every such RAVI born that day, so none is formed on either side.
+    lines = generate("TD3", "P", "IND", "", "RAVI", "Z1234567", "IND", "850315", "M", "300101")
+    doc = parse("\n".join(lines), today=(2026, 11, 23))
+    assert doc.valid and doc.surname == ""
+    qd, qn = document_query_keys(doc)
+    assert qn == [] and "D|IND|Z1234567|850315" in qd
+    assert entry_keys("", "Рави", "IND", "", "850315") == ([], [])
+    listed, _ = entry_keys("Кумар", "Рави", "IND", "Z1234567", "850315")
+    r = match_probes(qd, qn, _Set({2030: listed}), _Set({}), 2026)
+    assert r.kind == "strong" and r.lookups == len(qd)
+
+
+def test_a_blank_nationality_keys_the_document_under_its_issuing_state():
+    # Macau's non-permanent resident card prints '<<<' for the nationality.
+    lines = generate("TD1", "I", "MAC", "CHAN", "TAI MAN", "1234567", "", "850315", "M", "300101")
+    doc = parse("\n".join(lines), today=(2026, 11, 23))
+    assert doc.valid and doc.nationality == "<<<"
+    qd, qn = document_query_keys(doc)
+    assert "D|MAC|1234567|850315" in qd and all(k.startswith("D|MAC|") for k in qd)
+    assert "N|JAN|TAI|850315" in qn  # the name key does not depend on the nationality
+
+
 def test_hard_sign_names_meet_every_passport_spelling():
     # Tajik passports drop Ъ (SADULLOEV); ICAO writes it IE (SAIEDULLOEV). The list
     # entry inserts both skeletons, so either passport finds it.

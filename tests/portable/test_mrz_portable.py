@@ -1,6 +1,6 @@
 # MRZ tests that run unchanged on CPython (pytest) and MicroPython (tests/mpy/run.mjs).
 # Plain functions and bare asserts only: no pytest, no typing.
-from firmware.core import checkdigit, mrz
+from firmware.core import checkdigit, mrz, mrz_codes
 
 TODAY = (2026, 11, 23)
 
@@ -86,6 +86,35 @@ def test_belgian_style_long_number_with_optional_data():
     assert d.surname_parts == ["DE", "SMET"]
 
 
+def _belgian_card_with_number_check(digit_over):
+    """A Belgian TD1 card whose long number's check digit is computed over ``digit_over``
+    (the number's characters as they stand in the zone), the composite made to agree."""
+    lines = mrz.generate("TD1", "ID", "BEL", "SPECIMEN", "SPECIMEN", "000590696101", "BEL", "940101", "F", "271001",
+                         "", "00010112345")
+    rest_end = 15 + 3  # the rest '101', then its check digit
+    row = lines[0][:rest_end] + digit_over(lines[0]) + lines[0][rest_end + 1:]
+    composite = checkdigit.compute(row[5:30] + lines[1][0:7] + lines[1][8:15] + lines[1][18:29])
+    return [row, lines[1][:29] + composite, lines[2]]
+
+
+def test_belgian_long_number_8th_edition_rule():
+    # Part 5 (4.2.4): the check digit covers the whole number, the filler at the check-digit
+    # position left out; the Belgian specimen IDBEL000590696<1015 checks this way.
+    lines = _belgian_card_with_number_check(lambda row: checkdigit.compute(row[5:14] + row[15:18]))
+    assert lines[0] == "IDBEL000590696<1015<<<<<<<<<<<"
+    d = _parse(lines)
+    assert d.valid and d.document_number == "000590696101"
+
+
+def test_belgian_long_number_older_variant_is_refused():
+    # The variant that sums the filler too (so the rest's weights shift by one) is not read:
+    # a second rule would let one more misread in ten pass the number's check.
+    lines = _belgian_card_with_number_check(lambda row: checkdigit.compute(row[5:18]))
+    assert lines[0] == "IDBEL000590696<1017<<<<<<<<<<<"
+    d = _parse(lines)
+    assert not d.valid and d.checks["document_number"] is False and d.checks["composite"]
+
+
 def test_td2_specimen():
     d = _parse(TD2)
     assert d.format == "TD2" and d.valid and d.document_number == "D23145890"
@@ -134,6 +163,27 @@ def test_empty_personal_number_check_digit_lt_or_zero():
         assert d.valid and d.checks["optional_data"]
 
 
+def test_empty_primary_identifier_is_a_warning():
+    # Indian passports print a single name as the secondary identifier: P<IND<<RAVI<<<...
+    for fmt in ("TD1", "TD2", "TD3"):
+        lines = mrz.generate(fmt, "P" if fmt == "TD3" else "I", "IND", "", "RAVI KUMAR", "Z1234567", "IND",
+                             "850315", "M", "300101")
+        line, start, _ = mrz.field_span(fmt, "name")
+        assert lines[line][start:start + 13] == "<<RAVI<KUMAR<"
+        d = _parse(lines)
+        assert d.valid, (fmt, d.problems)
+        assert d.surname == "" and d.surname_parts == []
+        assert d.given_names == "RAVI KUMAR" and d.given_name_parts == ["RAVI", "KUMAR"]
+        assert d.warnings == ["name: no primary identifier; the kiosk matches on the document key alone"]
+
+
+def test_a_zone_with_no_name_at_all_is_refused():
+    lines = mrz.generate("TD3", "P", "IND", "", "", "Z1234567", "IND", "850315", "M", "300101")
+    assert lines[0][5:] == "<" * 39
+    d = _parse(lines)
+    assert not d.valid and "name: no name at all" in d.problems
+
+
 def test_single_name_document():
     lines = mrz.generate("TD3", "P", "UTO", "MADONNA", "", "X12345678", "UTO", "580816", "F", "300101")
     d = _parse(lines)
@@ -179,6 +229,25 @@ def test_impossible_calendar_date_reported():
     assert not _parse(mrz.generate("TD3", "P", "TJK", "A", "B", "1", "TJK", "010229", "M", "300101")).valid
 
 
+def test_dates_that_cannot_exist_stay_refused():
+    def problems(birth, expiry="300101"):
+        return _parse(mrz.generate("TD3", "P", "TJK", "A", "B", "1", "TJK", birth, "M", expiry)).problems
+
+    assert "birth_date: month 00 does not exist" in problems("850015")
+    assert "birth_date: day 00 does not exist in that month" in problems("850100")
+    assert "expiry_date: month 00 does not exist" in problems("850101", "300015")
+    assert "birth_date: month 00 does not exist" in problems("8500<<")  # an unknown day does not save month 00
+    # 29 February of a common year, for birth and expiry alike; 1900 was no leap year, 2000 was.
+    assert "birth_date: day 29 does not exist in that month" in problems("970229")
+    assert "expiry_date: day 29 does not exist in that month" in problems("850101", "310229")
+    assert problems("960229") == [] and problems("850101", "320229") == []
+    lines = mrz.generate("TD3", "P", "TJK", "A", "B", "1", "TJK", "000229", "M", "300101")
+    d = _parse(lines)
+    assert d.valid and d.birth_date.year == 2000
+    d = mrz.parse("\n".join(lines), today=(1999, 6, 1))  # read in 1999, "00" is 1900
+    assert d.birth_date.year == 1900 and "birth_date: day 29 does not exist in that month" in d.problems
+
+
 def test_century_rules():
     def birth(yymmdd):
         return _parse(mrz.generate("TD3", "P", "TJK", "A", "B", "1", "TJK", yymmdd, "M", "300101")).birth_date.year
@@ -193,12 +262,52 @@ def test_century_rules():
     assert expiry("360101") == 2036 and expiry("760101") == 2076 and expiry("770101") == 1977
 
 
+def _with_codes(issuing_state, nationality, fmt="TD3"):
+    return _parse(mrz.generate(fmt, "P" if fmt == "TD3" else "I", issuing_state, "MUSTERMANN", "ERIKA", "C01X00T47",
+                               nationality, "640812", "F", "300101"))
+
+
 def test_country_codes_special_and_germany():
-    for code in ("D<<", "UTO", "XXA", "XXB", "XXC", "XXX"):
-        lines = mrz.generate("TD3", "P", code, "MUSTERMANN", "ERIKA", "C01X00T47", code, "640812", "F", "300101")
-        d = _parse(lines)
+    for code in ("D<<", "UTO", "EUE", "UNO", "UNA", "UNK", "XOM", "XXA", "XXB", "XXC", "XXX", "GBD", "TJK", "MAC"):
+        d = _with_codes(code, code)
         assert d.valid and d.nationality == code and d.issuing_state == code
-        assert code in mrz.SPECIAL_CODES
+        assert d.warnings == [], (code, d.warnings)
+        assert mrz.is_known_code(code)
+    assert mrz.SPECIAL_CODES["D"] == "Germany"
+    iso = mrz_codes.ISO_3166.split(" ")
+    assert len(iso) == 249 and iso == sorted(set(iso)) and all(len(c) == 3 and c.isalpha() for c in iso)
+    assert all(mrz.is_known_code(c) for c in iso) and not set(iso) & set(mrz.SPECIAL_CODES)
+    assert not mrz.is_known_code("<<<") and not mrz.is_known_code("") and not mrz.is_known_code("TJ K")
+
+
+def test_a_state_code_outside_part_3_is_a_warning_not_a_refusal():
+    for fmt in ("TD1", "TD2", "TD3"):
+        d = _with_codes("TRC", "QQQ", fmt)
+        assert d.valid, (fmt, d.problems)
+        assert d.issuing_state == "TRC" and d.nationality == "QQQ"
+        assert d.warnings == ["issuing_state: not a code of ICAO Doc 9303 Part 3",
+                              "nationality: not a code of ICAO Doc 9303 Part 3"]
+    for code in ("DE<", "D<A", "ZZZ", "GB<"):
+        assert not mrz.is_known_code(code), code
+        assert _with_codes("UTO", code).warnings == ["nationality: not a code of ICAO Doc 9303 Part 3"], code
+
+
+def test_a_nationality_printed_as_fillers_is_a_warning():
+    # Macau's non-permanent resident card prints no nationality at all.
+    for fmt in ("TD1", "TD3"):
+        d = _with_codes("MAC", "", fmt)
+        assert d.valid, d.problems
+        assert d.nationality == "<<<" and d.issuing_state == "MAC"
+        assert d.warnings == ["nationality: not given ('<<<'); the document key carries the issuing state"]
+
+
+def test_a_country_code_that_starts_with_a_filler_is_still_refused():
+    d = _with_codes("<<<", "UTO")
+    assert not d.valid and "issuing_state: a country code starts with a letter" in d.problems
+    lines = mrz.generate("TD3", "P", "UTO", "A", "B", "C01X00T47", "UTO", "640812", "F", "300101")
+    lines = [lines[0], lines[1][:10] + "<AB" + lines[1][13:]]  # nationality is covered by no check digit
+    d = _parse(lines)
+    assert not d.valid and "nationality: a country code starts with a letter" in d.problems
 
 
 def test_noise_bytes_crlf_whitespace():
