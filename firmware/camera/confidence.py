@@ -18,6 +18,7 @@ images and the synthetic pages (docs/camera.md: what they cost in refusals).
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import numpy as np
 
 from firmware.camera.recognise import ALPHABET

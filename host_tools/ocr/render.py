@@ -39,7 +39,8 @@ _FORMATS = tuple(SHAPES)
 _DEBIAN_FONTS = Path("/usr/share/fonts/truetype")
 OTHER_FONTS = tuple(_DEBIAN_FONTS / name for name in (
     "dejavu/DejaVuSansMono.ttf", "dejavu/DejaVuSans.ttf", "dejavu/DejaVuSansCondensed.ttf",
-    "dejavu/DejaVuSansMono-Bold.ttf", "liberation2/LiberationMono-Regular.ttf", "liberation2/LiberationSans-Regular.ttf",
+    "dejavu/DejaVuSansMono-Bold.ttf", "liberation2/LiberationMono-Regular.ttf",
+    "liberation2/LiberationSans-Regular.ttf",
     "freefont/FreeSans.ttf", "freefont/FreeMono.ttf", "freefont/FreeMonoBold.ttf",
 ))
 
@@ -79,8 +80,8 @@ class Degradation:
 
 HARSH = Degradation((8, 56), 1.0, 1.3, 14.0, (25, 95), 0.5, 0.3, (90, 230))
 MILD = Degradation((10, 48), 0.6, 0.8, 6.0, (55, 95), 0.3, 0.15, (130, 230))
-REAL = Degradation((8, 56), 1.0, 1.5, 14.0, (15, 95), 0.5, 0.3, (60, 230), other_font=0.35, stroke=0.5, slant=12.0,
-                   jitter=0.05, laser=0.15, infrared=0.15, guilloche=0.3, motion=0.2, curve=0.15)
+REAL = Degradation((9, 56), 1.0, 1.3, 12.0, (20, 95), 0.5, 0.3, (70, 230), other_font=0.4, stroke=0.4, slant=10.0,
+                   jitter=0.04, laser=0.12, infrared=0.12, guilloche=0.25, motion=0.12, curve=0.1)
 
 
 @cache
