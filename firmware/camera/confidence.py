@@ -6,29 +6,51 @@ and the name keys then miss a listed traveller. And they cover the document numb
 weakly: O (24) and 0 weigh 24 apart, so two of them swapped at weights 7 and 3 (240)
 leave the check digit unchanged (as do I/1, B/8, S/5, Z/2 in pairs), and so does any one
 letter read as another 10 apart (E/O, F/P, B/L, I/S, ...). So a valid reading is still
-refused when a name, nationality or issuing-state character, or a document-number
-character, was read with a probability under its threshold; the kiosk reads the next
-frame instead.
+refused (``unsure``; the kiosk reads the next frame instead) when
+
+- a name, nationality or issuing-state character was read with a probability under
+  ``UNGUARDED_THRESHOLD``, or
+- another plausible reading of the document number or the birth date (the fields the
+  list's keys use that check digits cover: every character the model gave at least
+  ``ALTERNATIVE``, in any combination) passes the check digits too: the check digits
+  cannot tell the two apart. Where they can, a doubtful character is theirs to judge.
 
 A character's probability counts the characters the parser's type-forced repair turns
-into it (a 0 read in a name is an O: P(O) + P(0)). Thresholds were chosen on the real
+into it (a 0 read in a name is an O: P(O) + P(0)). The thresholds were chosen on the real
 images and the synthetic pages (docs/camera.md: what they cost in refusals).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 
 from firmware.camera.recognise import ALPHABET
-from firmware.core.mrz_layout import field_span, kind_at, long_number_end, span
+from firmware.core import mrz
+from firmware.core.mrz_layout import ALPHA, NUM, field_span, kind_at, long_number_end, span
 from firmware.core.mrz_repair import forced_repair
 
 UNGUARDED_THRESHOLD = 0.9  # names, nationality, issuing state
-NUMBER_THRESHOLD = 0.9  # a document-number character
 UNGUARDED_FIELDS = ("issuing_state", "name", "nationality")
+ALTERNATIVE = 0.03  # a character the model gave this probability is a plausible reading of its cell
+MAX_ALTERNATIVES = 256  # more plausible readings of the number and birth date than this: too unsure to judge
 UNSURE = "unsure of a name or document number character"
+
+
+def _repair_sources() -> dict[tuple[str, str], list[int]]:
+    """(field kind, final character) -> the classes the parser's type-forced repair turns into that character."""
+    sources: dict[tuple[str, str], list[int]] = {}
+    for kind in (ALPHA, NUM):
+        for index, read in enumerate(ALPHABET):
+            final = forced_repair(read, kind)
+            if final is not None:
+                sources.setdefault((kind, final), []).append(index)
+    return sources
+
+
+_REPAIRED_FROM = _repair_sources()
 
 
 def character_confidence(fmt: str, lines: Sequence[str], probabilities: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -36,34 +58,61 @@ def character_confidence(fmt: str, lines: Sequence[str], probabilities: Sequence
     parser's type-forced repair would turn into it at that place."""
     result = []
     for row, (text, line_probabilities) in enumerate(zip(lines, probabilities, strict=True)):
-        confidence = np.empty(len(text), dtype=np.float64)
+        indices = [ALPHABET.index(c) for c in text]
+        confidence = np.array(line_probabilities[np.arange(len(text)), indices], dtype=np.float64)
         for pos, final in enumerate(text):
-            kind = kind_at(fmt, row, pos)[1]
-            total = line_probabilities[pos, ALPHABET.index(final)]
-            for index, read in enumerate(ALPHABET):
-                if read != final and forced_repair(read, kind) == final:
-                    total += line_probabilities[pos, index]
-            confidence[pos] = total
+            extra = _REPAIRED_FROM.get((kind_at(fmt, row, pos)[1], final))
+            if extra:
+                confidence[pos] += line_probabilities[pos, extra].sum()
         result.append(confidence)
     return result
 
 
-def _number_positions(fmt: str, lines: Sequence[str]) -> list[tuple[int, int]]:
-    """``(line, column)`` of the document number's characters, a long number's rest included."""
+def _checked_key_positions(fmt: str, lines: Sequence[str]) -> list[tuple[int, int]]:
+    """``(line, column)`` of the document number's characters (a long number's rest included) and the birth date's."""
     line, start, end, _ = span(fmt, "document_number")
     positions = [(line, pos) for pos in range(start, end)]
     rest_end = long_number_end(fmt, list(lines))
     if rest_end > 0:
         rest_line, rest_start, _, _ = span(fmt, "optional_data")
         positions += [(rest_line, pos) for pos in range(rest_start, rest_end - 1)]
-    return positions
+    line, start, end, _ = span(fmt, "birth_date")
+    return positions + [(line, pos) for pos in range(start, end)]
 
 
-def unsure(fmt: str, lines: Sequence[str], confidence: Sequence[np.ndarray]) -> bool:
-    """Whether a valid reading of format ``fmt`` (``lines`` as the parser repaired them, ``confidence`` from
-    ``character_confidence``) leans on a character the model was not sure of."""
+def _another_valid_reading(fmt: str, lines: Sequence[str], probabilities: Sequence[np.ndarray],
+                           today: tuple[int, int, int] | None) -> bool:
+    """Whether the check digits also pass for another plausible reading of the document number or birth date."""
+    choices = []
+    for row, pos in _checked_key_positions(fmt, lines):
+        read = lines[row][pos]
+        kind = kind_at(fmt, row, pos)[1]
+        others = [ALPHABET[i] for i in np.flatnonzero(probabilities[row][pos] >= ALTERNATIVE)]
+        others = [c for c in others if (forced_repair(c, kind) or c) != read]
+        if others:
+            choices.append((row, pos, [read, *others]))
+    combinations = int(np.prod([len(options) for _, _, options in choices]))
+    if combinations > MAX_ALTERNATIVES:
+        return True
+    for picked in itertools.islice(itertools.product(*(options for _, _, options in choices)), 1, None):
+        rows = [list(line) for line in lines]
+        for (row, pos, _), char in zip(choices, picked, strict=True):
+            rows[row][pos] = char
+        try:
+            if mrz.parse("\n".join("".join(r) for r in rows), today=today).valid:
+                return True
+        except mrz.MRZError:
+            continue
+    return False
+
+
+def unsure(fmt: str, lines: Sequence[str], probabilities: Sequence[np.ndarray],
+           today: tuple[int, int, int] | None = None) -> bool:
+    """Whether a valid reading of format ``fmt`` (``lines`` as the parser repaired them; each line's class
+    probabilities per cell) leans on a character the model was not sure of and no check digit can judge."""
+    confidence = character_confidence(fmt, lines, probabilities)
     for name in UNGUARDED_FIELDS:
         where = field_span(fmt, name)
         if where is not None and confidence[where[0]][where[1] : where[2]].min() < UNGUARDED_THRESHOLD:
             return True
-    return any(confidence[row][pos] < NUMBER_THRESHOLD for row, pos in _number_positions(fmt, lines))
+    return _another_valid_reading(fmt, lines, probabilities, today)

@@ -7,8 +7,9 @@ valid: the check digits choose among the model's hypotheses, and nothing is gues
 beyond them (the parser's no-guess rules apply unchanged).
 
 Check digits do not cover the names, the nationality or the sex, and two O/0 swaps in a
-document number cancel out. So a valid reading whose name, nationality or confusable
-document-number characters the model was not sure of is refused (``confidence``), and a
+document number cancel out. So a valid reading whose name or nationality the model was
+not sure of, or whose number or birth date has another plausible reading that passes the
+check digits too, is refused (``confidence``), and a
 camera read is accepted only when ``frames_to_agree`` frames in a row give the same text,
 each sure of it: a misread name would have to come out the same way twice, from two
 different frames, with confidence. Until then
@@ -96,9 +97,10 @@ def read_zone(located: Any, line_reader: Any, today: tuple[int, int, int] | None
             if doc.valid:
                 text = repaired_text(doc)
                 lines = text.split("\n")
-                per_character = confidence.character_confidence(doc.format, lines, [h.probabilities for h in combo])
+                probabilities = [h.probabilities for h in combo]
+                per_character = confidence.character_confidence(doc.format, lines, probabilities)
                 least = tuple(round(float(c.min()), 3) for c in per_character)
-                if confidence.unsure(doc.format, lines, per_character):
+                if confidence.unsure(doc.format, lines, probabilities, today):
                     return FrameResult(None, confidence.UNSURE, True, least)
                 return FrameResult(text, "read", True, least)
     return FrameResult(None, NO_VALID_READING, True)
