@@ -15,11 +15,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from firmware.camera.reader import Agreement, CameraLink, Links, read_frame
-from firmware.camera.recognise import LineReader
+from firmware.camera.recognise import ALPHABET, Hypothesis, LineReader
 from firmware.camera.sources import CameraError, FileSource
 from firmware.kiosk.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
@@ -124,8 +125,8 @@ def test_a_zone_that_never_reads_ends_in_read_failed(tmp_path: Path, reader: Lin
     class Unreadable:
         """Reads every line as fillers: the zone is seen, nothing parses valid."""
 
-        def read(self, line: object, length: int) -> list[tuple[str, float]]:
-            return [("<" * length, 0.0)]
+        def read(self, line: object, length: int) -> list[Hypothesis]:
+            return [Hypothesis("<" * length, 0.0, np.full((length, len(ALPHABET)), 1 / len(ALPHABET)))]
 
     folder, _ = _frames(tmp_path, [21])
     link = CameraLink(lambda: FileSource(folder, loop=True), Unreadable(), read_timeout=1.0, today=lambda: TODAY)

@@ -32,7 +32,7 @@ from firmware.core import mrz
 from firmware.core.mrz_layout import ALPHA, NUM, field_span, kind_at, long_number_end, span
 from firmware.core.mrz_repair import forced_repair
 
-UNGUARDED_THRESHOLD = 0.9  # names, nationality, issuing state
+UNGUARDED_THRESHOLD = 0.95  # names, nationality, issuing state
 UNGUARDED_FIELDS = ("issuing_state", "name", "nationality")
 ALTERNATIVE = 0.03  # a character the model gave this probability is a plausible reading of its cell
 MAX_ALTERNATIVES = 256  # more plausible readings of the number and birth date than this: too unsure to judge
