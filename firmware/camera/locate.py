@@ -41,7 +41,7 @@ LARGEST_CHAR_HEIGHT = 40  # pixels: larger print is cut out at this height
 DARK_LEVEL = 40  # the frame's 99th percentile below this: too dark to find print
 BORDER = 8  # working pixels along the frame's edges where filter artefacts are ignored
 PAD = 2 * BORDER  # working pixels of margin added around the frame before the search
-MAX_TILT = 12.0  # degrees: blobs tilted more are not MRZ lines of a page on the rest
+MAX_TILT = 18.0  # degrees: blobs tilted more are not MRZ lines of a page on the rest
 MIN_CHARS = 24  # characters on each line of a zone (the shortest has 30)
 CHARS_PER_LINE = {3: (30,), 2: (44, 36)}
 
@@ -631,7 +631,8 @@ def _zone(frame: Image.Image, group: Sequence[_Blob], factor: float, upside_down
         line_images.reverse()
 
     widths = [r - left + 1 for left, r in extents]
-    pitches = [_pitch(ink, band, extent) for band, extent in zip(bands, extents, strict=True)]
+    # the lines share one pitch; a line of repeating digit pairs can show twice it (never half: out of the lags)
+    pitches = [min(_pitch(ink, band, extent) for band, extent in zip(bands, extents, strict=True))] * len(bands)
     if min(w / p for w, p in zip(widths, pitches, strict=True)) < MIN_CHARS:
         # short lines: the printed lines of the visual zone, or the zone's lines ending in a clipped highlight
         return NotFound(GLARE if _ends_in_glare(zone.pixels, bands, extents, char_height, short=True) else NO_TEXT)
