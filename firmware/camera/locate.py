@@ -207,7 +207,9 @@ def _line_blobs(gray: np.ndarray) -> list[_Blob]:
     gradient = _scharr_x(blackhat)
     # the strongest edges set the scale: a small page in a large frame has few, and its print must stand out of
     # its background print all the same
-    top = max(float(np.percentile(gradient, 99.5)), 0.3 * float(np.percentile(gradient, 99.99)))
+    # (every other row and column: a percentile sorts, and the frame's half is as good a sample)
+    strong, strongest = np.percentile(gradient[::2, ::2], (99.5, 99.99))
+    top = max(float(strong), 0.3 * float(strongest))
     if top <= 0:
         return []
     gradient = np.clip(gradient * (255.0 / top), 0, 255)
@@ -550,7 +552,7 @@ def locate(image: Image.Image, upside_down: bool | None = None) -> Located | Not
     if frame.width < 160 or frame.height < 40:
         return NotFound(TOO_SMALL)
     full = np.asarray(frame)
-    if np.percentile(full, 99) < DARK_LEVEL:
+    if np.percentile(full[::4, ::4], 99) < DARK_LEVEL:
         return NotFound(TOO_DARK)
     refused: NotFound | None = None
     factors: list[float] = []
