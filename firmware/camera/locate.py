@@ -371,8 +371,8 @@ def _aligned(extents: Sequence[tuple[int, int]], char_height: float) -> list[tup
     has taken in a page edge, a card's rim or a shadow beside it, and is cut back to where the others are."""
     lefts, rights = [e[0] for e in extents], [e[1] for e in extents]
     left, right = max(lefts), min(rights)
-    return [(left if 0.3 * char_height < left - a <= 1.5 * char_height else a,
-             right if 0.3 * char_height < b - right <= 1.5 * char_height else b) for a, b in extents]
+    return [(left if 0.6 * char_height < left - a <= 1.5 * char_height else a,
+             right if 0.6 * char_height < b - right <= 1.5 * char_height else b) for a, b in extents]
 
 
 def _pitch(ink: np.ndarray, band: tuple[int, int], extent: tuple[int, int]) -> float:
