@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
                 image, _ = render_page(doc, random.Random(rng.getrandbits(32)))
                 t0, c0 = time.perf_counter(), time.thread_time()
                 located = locate(image)
-                t1, c1 = time.perf_counter(), time.thread_time()
+                t1 = time.perf_counter()
                 text = None
                 if not isinstance(located, NotFound):
                     text = read_located(located, reader, TODAY)
