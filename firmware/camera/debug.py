@@ -30,7 +30,7 @@ def write(out: Path, stem: str, image: Any, line_reader: Any, text: str | None) 
     written = [_save(_frame_with_zone(image, located), out / f"{stem}-zone.png")]
     if isinstance(located, NotFound):
         return written
-    chosen = text.split("\n") if text else [None] * len(located.lines)
+    chosen: list[str | None] = list(text.split("\n")) if text else [None] * len(located.lines)
     for i, line in enumerate(located.lines, start=1):
         written.append(_save(Image.fromarray(line), out / f"{stem}-line{i}.png"))
         _, batch = cells.cut_line(line, located.length, count=1)
