@@ -10,8 +10,8 @@ refused (``unsure``; the kiosk reads the next frame instead) when
 
 - a name, nationality or issuing-state character was read with a probability under
   ``UNGUARDED_THRESHOLD``, or
-- another plausible reading of the document number or the birth date (the fields the
-  list's keys use that check digits cover: every character the model gave at least
+- another plausible reading of the characters the check digits cover (the document
+  number, the dates, the optional data: every character the model gave at least
   ``ALTERNATIVE``, in any combination) passes the check digits too: the check digits
   cannot tell the two apart. Where they can, a doubtful character is theirs to judge.
 
@@ -29,13 +29,13 @@ import numpy as np
 
 from firmware.camera.recognise import ALPHABET
 from firmware.core import mrz
-from firmware.core.mrz_layout import ALPHA, NUM, field_span, kind_at, long_number_end, span
+from firmware.core.mrz_layout import ALPHA, CHECKS, NUM, field_span, kind_at, span
 from firmware.core.mrz_repair import forced_repair
 
 UNGUARDED_THRESHOLD = 0.95  # names, nationality, issuing state
 UNGUARDED_FIELDS = ("issuing_state", "name", "nationality")
 ALTERNATIVE = 0.03  # a character the model gave this probability is a plausible reading of its cell
-MAX_ALTERNATIVES = 256  # more plausible readings of the number and birth date than this: too unsure to judge
+MAX_ALTERNATIVES = 64  # more plausible readings of the checked characters than this: too unsure to judge
 UNSURE = "unsure of a name or document number character"
 
 
@@ -68,23 +68,22 @@ def character_confidence(fmt: str, lines: Sequence[str], probabilities: Sequence
     return result
 
 
-def _checked_key_positions(fmt: str, lines: Sequence[str]) -> list[tuple[int, int]]:
-    """``(line, column)`` of the document number's characters (a long number's rest included) and the birth date's."""
-    line, start, end, _ = span(fmt, "document_number")
-    positions = [(line, pos) for pos in range(start, end)]
-    rest_end = long_number_end(fmt, list(lines))
-    if rest_end > 0:
-        rest_line, rest_start, _, _ = span(fmt, "optional_data")
-        positions += [(rest_line, pos) for pos in range(rest_start, rest_end - 1)]
-    line, start, end, _ = span(fmt, "birth_date")
-    return positions + [(line, pos) for pos in range(start, end)]
+def _checked_positions(fmt: str) -> list[tuple[int, int]]:
+    """``(line, column)`` of every character a check digit covers, and of the check digits."""
+    positions: set[tuple[int, int]] = set()
+    for _, digit_field, spans in CHECKS[fmt]:
+        line, start, end, _ = span(fmt, digit_field)
+        positions.update((line, pos) for pos in range(start, end))
+        for line, start, end in spans:
+            positions.update((line, pos) for pos in range(start, end))
+    return sorted(positions)
 
 
 def _another_valid_reading(fmt: str, lines: Sequence[str], probabilities: Sequence[np.ndarray],
                            today: tuple[int, int, int] | None) -> bool:
-    """Whether the check digits also pass for another plausible reading of the document number or birth date."""
+    """Whether the check digits also pass for another plausible reading of the characters they cover."""
     choices = []
-    for row, pos in _checked_key_positions(fmt, lines):
+    for row, pos in _checked_positions(fmt):
         read = lines[row][pos]
         kind = kind_at(fmt, row, pos)[1]
         others = [ALPHABET[i] for i in np.flatnonzero(probabilities[row][pos] >= ALTERNATIVE)]
