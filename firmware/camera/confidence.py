@@ -36,7 +36,7 @@ UNGUARDED_THRESHOLD = 0.95  # names, nationality, issuing state
 UNGUARDED_FIELDS = ("issuing_state", "name", "nationality")
 ALTERNATIVE = 0.03  # a character the model gave this probability is a plausible reading of its cell
 MAX_ALTERNATIVES = 64  # more plausible readings of the checked characters than this: too unsure to judge
-UNSURE = "unsure of a name or document number character"
+UNSURE = "unsure of a character the check digits cannot judge"
 
 
 def _repair_sources() -> dict[tuple[str, str], list[int]]:
