@@ -15,12 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from firmware.app.config import EXAMPLE, ConfigError, KioskConfig
 from firmware.camera.reader import Agreement, CameraLink, Links, read_frame
-from firmware.camera.recognise import LineReader
+from firmware.camera.recognise import ALPHABET, Hypothesis, LineReader
 from firmware.camera.sources import CameraError, FileSource
 from firmware.scanner.events import DocumentRead, ReadFailed, ScannerAvailable, ScannerUnavailable
 from host_tools.camera_pages import render_page
@@ -124,8 +125,8 @@ def test_a_zone_that_never_reads_ends_in_read_failed(tmp_path: Path, reader: Lin
     class Unreadable:
         """Reads every line as fillers: the zone is seen, nothing parses valid."""
 
-        def read(self, line: object, length: int) -> list[tuple[str, float]]:
-            return [("<" * length, 0.0)]
+        def read(self, line: object, length: int) -> list[Hypothesis]:
+            return [Hypothesis("<" * length, 0.0, np.full((length, len(ALPHABET)), 1 / len(ALPHABET)))]
 
     folder, _ = _frames(tmp_path, [21])
     link = CameraLink(lambda: FileSource(folder, loop=True), Unreadable(), read_timeout=1.0, today=lambda: TODAY)
@@ -205,6 +206,7 @@ def test_safar_camera_read_prints_the_zone_as_json(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["mrz"]["valid"] and out["image"] == str(path)
+    assert len(out["line_confidence"]) == 2 and all(0.0 < c <= 1.0 for c in out["line_confidence"])
     assert doc.document_number in p.stdout  # type: ignore[attr-defined]
     p = subprocess.run([sys.executable, "-m", "firmware.cli", "camera", "read", str(blank)],
                        capture_output=True, text=True, timeout=120)

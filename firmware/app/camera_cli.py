@@ -3,7 +3,9 @@
 For technicians and tests, on a workstation or on a kiosk with specimen documents: like
 `safar mrz parse`, it prints what it read. Each image is read alone (the kiosk also asks
 several frames to agree, docs/camera.md). Exit codes: 0 every image read valid, 1 one
-did not, 2 usage (a missing or unreadable image).
+did not, 2 usage (a missing or unreadable image). ``--debug DIR`` also writes, for each image, the
+frame with the zone found, each line as cut out, its character cells and the model's best readings
+as PNG files (firmware/camera/debug.py): for mounting a camera, with specimen documents.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ def _read(args: argparse.Namespace) -> int:
         image = FileSource(path).frame()
         result = read_frame(image, reader, (today.year, today.month, today.day))
         entry: dict[str, object] = {"image": str(path)}
+        if result.confidence:  # per line, its least sure character's probability (the model's, repairs counted)
+            entry["line_confidence"] = list(result.confidence)
+        if args.debug is not None:
+            from firmware.camera import debug
+
+            files = debug.write(args.debug, path.stem, image, reader, result.text)
+            entry["debug"] = [str(f) for f in files]
         if result.text is None:
             entry["error"] = result.reason
             every_one = False
@@ -46,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = subcommands(parser)
     p = sub.add("read", "read the MRZ in images (one frame each) and print it as JSON")
     p.add_argument("images", nargs="+", type=Path, help="image files (PNG, JPEG, ...)")
+    p.add_argument("--debug", type=Path, metavar="DIR",
+                   help="also write what the reader saw as PNG files there: the zone, the lines, the cells, the "
+                        "readings (never written unless asked)")
     p.add_argument("--today", type=iso_date, help="reference date YYYY-MM-DD for the century rules (default: today)")
     return parser
 

@@ -5,7 +5,9 @@ OCR-B in a machine-readable zone is monospaced, so a line of ``length`` characte
 gaps between glyphs line up with the cell boundaries (the column ink profile is lowest
 there); the trailing ``<`` fillers have ink too, so the line's ink spans all its cells.
 A few of the best pitch/offset pairs are offered, so a caller can let check digits
-choose when the gaps are blurred.
+choose when the gaps are blurred, and the best one *fitted*: each cell edge moved to the
+nearest gap between glyphs, for printers that space the characters unevenly (the line's
+own pitch estimate, not a fixed grid).
 
 Input: a 2-D ``uint8`` grayscale line (0 = ink, 255 = paper), deskewed, cropped around
 the line with a margin of a few pixels to about half a character height. numpy only,
@@ -15,7 +17,7 @@ this runs on the kiosk, within the frame's time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,6 +33,15 @@ _INK_PITCHES = 0.68
 _PITCH_RANGE = np.linspace(0.93, 1.07, 29)
 _OFFSET_STEPS = np.linspace(0.0, 0.5, 21)  # where the first cell starts, in pitches left of the ink
 _NEAR = 0.2  # two segmentations whose boundaries all lie within this many pitches are one
+# A boundary of the fitted cut may move this far (pitches) from the even grid, to the gap between two glyphs
+# that a printer set unevenly; a cell this much wider or narrower than the pitch costs as much as the ink of
+# _WIDTH_COST text-high columns.
+_SNAP_STEPS = np.linspace(-0.3, 0.3, 13)
+_WIDTH_COST = 4.0
+# Before that, the grid may stretch along the line (a page seen at a slant: the pitch grows from one end to the
+# other by up to 20%), around the best even cut's pitch and offset.
+_DRIFTS = np.linspace(-0.2, 0.2, 9)
+_REFINE = np.linspace(-0.04, 0.04, 5)
 
 
 @dataclass(frozen=True)
@@ -44,8 +55,12 @@ class Segmentation:
     top: int
     bottom: int
     cost: float
+    boundaries: tuple[float, ...] = ()  # a fitted cut's own cell edges (length + 1); none: the even grid
 
     def centres(self, length: int) -> np.ndarray:
+        if self.boundaries:
+            edges = np.asarray(self.boundaries)
+            return (edges[:-1] + edges[1:]) / 2
         return self.left + (np.arange(length) + 0.5) * self.pitch
 
 
@@ -103,12 +118,12 @@ def _ink_extent(column_ink: np.ndarray, text_height: int) -> tuple[int, int]:
 
 
 def segmentations(line: np.ndarray, length: int, count: int = 3) -> list[Segmentation]:
-    """The ``count`` best distinct ways to cut ``line`` into ``length`` cells, best first."""
-    return _segmentations(flatten_lighting(line), length, count)
+    """The ``count`` best distinct ways to cut ``line`` into ``length`` even cells, best first."""
+    return _segmentations(flatten_lighting(line), length, count)[0]
 
 
-def _segmentations(flat: np.ndarray, length: int, count: int) -> list[Segmentation]:
-    """``segmentations`` of a line already flattened (``flatten_lighting``)."""
+def _column_ink(flat: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Ink pixels per column within the text's rows, and those rows."""
     # a 3x3 mean first, so sensor noise does not pass for ink
     padded = np.pad(flat, 1, mode="edge")
     total = np.zeros_like(flat)
@@ -118,7 +133,12 @@ def _segmentations(flat: np.ndarray, length: int, count: int) -> list[Segmentati
     flat = total / 9
     ink = flat < otsu_threshold(flat)
     top, bottom = _text_rows(ink)
-    column_ink = ink[top:bottom].sum(axis=0).astype(np.float64)
+    return ink[top:bottom].sum(axis=0).astype(np.float64), top, bottom
+
+
+def _segmentations(flat: np.ndarray, length: int, count: int) -> tuple[list[Segmentation], np.ndarray]:
+    """``segmentations`` of a line already flattened (``flatten_lighting``), and its column ink."""
+    column_ink, top, bottom = _column_ink(flat)
     left, right = _ink_extent(column_ink, bottom - top)
     base_pitch = (right - left) / (length - 1 + _INK_PITCHES)
 
@@ -149,7 +169,44 @@ def _segmentations(flat: np.ndarray, length: int, count: int) -> list[Segmentati
         chosen.append(Segmentation(float(starts[p, o]), float(pitches[p]), top, bottom, float(cost[p, o])))
         shift = np.maximum(np.abs(lefts - lefts[index]), np.abs(rights - rights[index]))
         free &= shift >= _NEAR * best_pitches
-    return chosen
+    return chosen, column_ink
+
+
+def fitted(segmentation: Segmentation, column_ink: np.ndarray, length: int) -> Segmentation:
+    """``segmentation`` with each cell edge moved to the nearest gap between glyphs (within ``_SNAP_STEPS``
+    pitches of the even grid), cells kept near the pitch wide: a cut for lines whose printer spaced the
+    characters unevenly. A dynamic programme over the edges, vectorised over their candidate places."""
+    pitch = segmentation.pitch
+    smooth = np.convolve(column_ink, np.ones(3) / 3, mode="same") / max(1, segmentation.bottom - segmentation.top)
+    grid = _drifting_grid(segmentation, smooth, length)
+    places = grid[:, None] + _SNAP_STEPS[None, :] * pitch  # (edges, steps)
+    on_edge = np.interp(places, np.arange(smooth.size), smooth, left=0.0, right=0.0)
+    width_cost = _WIDTH_COST * (_SNAP_STEPS[None, :] - _SNAP_STEPS[:, None]) ** 2  # (from, to)
+    total = on_edge[0].copy()
+    back = np.zeros((length, _SNAP_STEPS.size), dtype=np.intp)
+    for edge in range(1, length + 1):
+        candidates = total[:, None] + width_cost
+        back[edge - 1] = np.argmin(candidates, axis=0)
+        total = candidates[back[edge - 1], np.arange(_SNAP_STEPS.size)] + on_edge[edge]
+    chosen = [int(np.argmin(total))]
+    for edge in range(length, 0, -1):
+        chosen.append(int(back[edge - 1, chosen[-1]]))
+    edges = places[np.arange(length + 1), chosen[::-1]]
+    return replace(segmentation, boundaries=tuple(float(x) for x in edges))
+
+
+def _drifting_grid(segmentation: Segmentation, smooth: np.ndarray, length: int) -> np.ndarray:
+    """The cell edges of the best grid whose pitch changes linearly along the line (``_DRIFTS`` from one end to
+    the other), its pitch and first edge within ``_REFINE`` of ``segmentation``'s: least ink on the edges."""
+    k = np.arange(length + 1, dtype=np.float64)
+    stretch = k + _DRIFTS[:, None] * k * (k - length) / (2 * length)  # (drifts, edges): pitch 1 -+ drift/2
+    pitches = segmentation.pitch * (1 + _REFINE)  # (pitches,)
+    lefts = segmentation.left + _REFINE * segmentation.pitch * 4  # (lefts,): up to 0.16 pitch either way
+    edges = lefts[None, None, :, None] + pitches[None, :, None, None] * stretch[:, None, None, :]
+    cost = np.interp(edges, np.arange(smooth.size), smooth, left=0.0, right=0.0).sum(axis=3)
+    d, p, o = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    result: np.ndarray = edges[d, p, o]
+    return result
 
 
 def cut_cells(line: np.ndarray, segmentation: Segmentation, length: int) -> np.ndarray:
@@ -159,11 +216,13 @@ def cut_cells(line: np.ndarray, segmentation: Segmentation, length: int) -> np.n
     return _stretch_contrast(_cells(flatten_lighting(line), segmentation, length))
 
 
-def cut_line(line: np.ndarray, length: int, count: int = 3) -> tuple[list[Segmentation], np.ndarray]:
-    """``segmentations`` and the cells of each, one after the other ``(cuts * length, CELL_HEIGHT,
-    CELL_WIDTH)``: the lighting is flattened once for them all."""
+def cut_line(line: np.ndarray, length: int, count: int = 2) -> tuple[list[Segmentation], np.ndarray]:
+    """The ``count`` best even cuts (``segmentations``) and the best one ``fitted`` to the glyphs' gaps, and the
+    cells of each, one after the other ``(cuts * length, CELL_HEIGHT, CELL_WIDTH)``: the lighting is flattened
+    once for them all."""
     flat = flatten_lighting(line)
-    cuts = _segmentations(flat, length, count)
+    even, column_ink = _segmentations(flat, length, count)
+    cuts = [*even, fitted(even[0], column_ink, length)]
     return cuts, _stretch_contrast(np.concatenate([_cells(flat, cut, length) for cut in cuts]))
 
 

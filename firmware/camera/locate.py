@@ -29,15 +29,19 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-# pixels: the frame is searched at this width, then at the next if nothing is found but a long blob (small print
-# whose lines run together at the first)
-WORK_WIDTHS = (640, 960)
+# pixels: the frame is searched at the first of these widths, then at the others until a zone is found: the
+# filters suit characters 5 to 15 working pixels tall, so 640 finds a zone from about a quarter to two thirds of the
+# frame's width, 320 one that fills the frame, the full resolution (at most 1280) one down to about 150 pixels wide
+WORK_WIDTHS = (640, 320, 1280)
 SATURATED = 250  # gray level of a specular highlight
-GLARE_FRACTION = 0.003  # of the zone's pixels saturated: the zone is not all legible
-MIN_CHAR_HEIGHT = 9  # frame pixels: smaller characters are not read reliably
+GLARE_WASHED = 0.5  # a window of a line this saturated...
+GLARE_INK = 0.02  # ...with less ink than this (of its pixels) has had its characters washed out by glare
+MIN_CHAR_HEIGHT = 7  # frame pixels: smaller characters are not read reliably
+LARGEST_CHAR_HEIGHT = 40  # pixels: larger print is cut out at this height
 DARK_LEVEL = 40  # the frame's 99th percentile below this: too dark to find print
 BORDER = 8  # working pixels along the frame's edges where filter artefacts are ignored
-MAX_TILT = 12.0  # degrees: blobs tilted more are not MRZ lines of a page on the rest
+PAD = 2 * BORDER  # working pixels of margin added around the frame before the search
+MAX_TILT = 18.0  # degrees: blobs tilted more are not MRZ lines of a page on the rest
 MIN_CHARS = 24  # characters on each line of a zone (the shortest has 30)
 CHARS_PER_LINE = {3: (30,), 2: (44, 36)}
 
@@ -201,7 +205,11 @@ def _line_blobs(gray: np.ndarray) -> list[_Blob]:
     """Text-line blobs of a working-scale grayscale frame."""
     blackhat = _closing(gray, 15, 5) - gray
     gradient = _scharr_x(blackhat)
-    top = float(np.percentile(gradient, 99.5))
+    # the strongest edges set the scale: a small page in a large frame has few, and its print must stand out of
+    # its background print all the same
+    # (every other row and column: a percentile sorts, and the frame's half is as good a sample)
+    strong, strongest = np.percentile(gradient[::2, ::2], (99.5, 99.99))
+    top = max(float(strong), 0.3 * float(strongest))
     if top <= 0:
         return []
     gradient = np.clip(gradient * (255.0 / top), 0, 255)
@@ -271,19 +279,21 @@ class _Zone:
     centre: tuple[float, float]  # frame pixels
     theta: float  # radians, image axes
     origin: tuple[float, float]  # cut-out pixel of the centre
+    scale: float = 1.0  # cut-out pixels per frame pixel
 
     def to_frame(self, x: float, y: float) -> tuple[float, float]:
         c, s = math.cos(self.theta), math.sin(self.theta)
-        dx, dy = x - self.origin[0], y - self.origin[1]
+        dx, dy = (x - self.origin[0]) / self.scale, (y - self.origin[1]) / self.scale
         return self.centre[0] + dx * c - dy * s, self.centre[1] + dx * s + dy * c
 
 
-def _cut(frame: Image.Image, centre: tuple[float, float], theta: float, size: tuple[int, int]) -> _Zone:
-    """``size`` pixels around ``centre``, resampled along ``theta``: the zone upright. Where the cut-out leaves
-    the frame it is filled with the median of the rest, which reads as neither ink nor glare."""
+def _cut(frame: Image.Image, centre: tuple[float, float], theta: float, size: tuple[int, int],
+         scale: float = 1.0) -> _Zone:
+    """``size`` pixels around ``centre``, resampled along ``theta`` at ``scale``: the zone upright. Where the
+    cut-out leaves the frame it is filled with the median of the rest, which reads as neither ink nor glare."""
     w, h = size
     ox, oy = w / 2, h / 2
-    c, s = math.cos(theta), math.sin(theta)
+    c, s = math.cos(theta) / scale, math.sin(theta) / scale
     coefficients = (c, -s, centre[0] - ox * c + oy * s, s, c, centre[1] - ox * s - oy * c)
     upright = frame.transform(size, Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR, fillcolor=0)
     inside = Image.new("L", frame.size, 255).transform(size, Image.Transform.AFFINE, coefficients,
@@ -292,7 +302,7 @@ def _cut(frame: Image.Image, centre: tuple[float, float], theta: float, size: tu
     outside = np.asarray(inside) == 0
     if outside.any():
         pixels[outside] = float(np.median(pixels[~outside])) if (~outside).any() else 128.0
-    return _Zone(pixels, centre, theta, (ox, oy))
+    return _Zone(pixels, centre, theta, (ox, oy), scale)
 
 
 def _paper_normalised(pixels: np.ndarray, char_height: float) -> np.ndarray:
@@ -356,6 +366,15 @@ def _extent(ink: np.ndarray, band: tuple[int, int], char_height: float) -> tuple
     return int(columns[starts[longest]]), int(columns[ends[longest]])
 
 
+def _aligned(extents: Sequence[tuple[int, int]], char_height: float) -> list[tuple[int, int]]:
+    """The lines of a zone start and end together: a line reaching up to a character height beyond the others
+    has taken in a page edge, a card's rim or a shadow beside it, and is cut back to where the others are."""
+    lefts, rights = [e[0] for e in extents], [e[1] for e in extents]
+    left, right = max(lefts), min(rights)
+    return [(left if 0.6 * char_height < left - a <= 1.5 * char_height else a,
+             right if 0.6 * char_height < b - right <= 1.5 * char_height else b) for a, b in extents]
+
+
 def _pitch(ink: np.ndarray, band: tuple[int, int], extent: tuple[int, int]) -> float:
     """Character pitch: the column profile's autocorrelation peak between 0.6 and 1.6 line heights."""
     height = band[1] - band[0] + 1
@@ -413,8 +432,116 @@ def _lengths(lines: int, widths: Sequence[int], pitches: Sequence[float]) -> tup
     return ranked[:1] if abs(estimate - sum(candidates) / 2) > 2 else ranked
 
 
-def _saturated(pixels: np.ndarray) -> float:
-    return float(np.mean(pixels >= SATURATED)) if pixels.size else 0.0
+def _washed_out(pixels: np.ndarray, ink: np.ndarray, bands: Sequence[tuple[int, int]], span: tuple[int, int],
+                char_height: float) -> bool:
+    """Glare over the characters: somewhere along a line a character-wide window of clipped highlight with
+    (almost) no ink left in it. Bright paper between crisp strokes, a white page or lid around the zone, is not
+    glare: the strokes are still there."""
+    window = max(2, int(round(char_height)))
+    left, right = max(span[0], 0), min(span[1], pixels.shape[1])
+    if right - left <= window:
+        return False
+    kernel = np.ones(window, np.float32)
+    for top, bottom in bands:
+        rows = slice(max(top, 0), bottom + 1)
+        area = window * (rows.stop - rows.start)
+        saturated = np.convolve((pixels[rows, left:right] >= SATURATED).sum(axis=0), kernel, "valid") / area
+        inked = np.convolve(ink[rows, left:right].sum(axis=0), kernel, "valid") / area
+        if np.any((saturated >= GLARE_WASHED) & (inked < GLARE_INK)):
+            return True
+    return False
+
+
+def _ends_in_glare(pixels: np.ndarray, bands: Sequence[tuple[int, int]], extents: Sequence[tuple[int, int]],
+                   char_height: float, short: bool) -> bool:
+    """A line whose print stops where a clipped highlight begins: glare has washed out the rest of it. A line of
+    full length (not ``short``) counts only where its print fades into the highlight (its last characters paler
+    than the line's): a card's white rim or a white page beyond a crisp last character is not glare."""
+    near, far, end = int(0.2 * char_height), int(2 * char_height), max(2, int(1.5 * char_height))
+    for (top, bottom), (left, right) in zip(bands, extents, strict=True):
+        rows = pixels[max(top, 0):bottom + 1]
+        darkness = 255 - rows[:, left:right + 1].min(axis=0)
+        typical = float(np.percentile(darkness, 75))
+        for beyond, last in ((rows[:, right + near:right + far], darkness[-end:]),
+                             (rows[:, max(left - far, 0):max(left - near, 0)], darkness[:end])):
+            fading = short or float(last.max()) < 0.6 * typical
+            if fading and beyond.size and np.mean(beyond >= SATURATED) >= GLARE_WASHED:
+                return True
+    return False
+
+
+def _interrupted_by_glare(gray: np.ndarray, blobs: Sequence[_Blob]) -> bool:
+    """Pieces of one line with a clipped highlight between them: the zone is there, glare has cut it."""
+    for i, a in enumerate(blobs):
+        for b in blobs[i + 1:]:
+            if not _collinear(a, b, max_gap=30.0):
+                continue
+            (ua, va), (ub, vb) = _along_across(a, a.theta), _along_across(b, a.theta)
+            first, second = (a, b) if ua < ub else (b, a)
+            start, stop = min(ua, ub) + first.length / 2, max(ua, ub) - second.length / 2
+            if stop - start < 2:
+                continue
+            c, s = math.cos(a.theta), math.sin(a.theta)
+            v = (va + vb) / 2
+            ts = np.linspace(start, stop, 16)
+            xs = np.clip(np.round(ts * c - v * s).astype(int), 0, gray.shape[1] - 1)
+            ys = np.clip(np.round(ts * s + v * c).astype(int), 0, gray.shape[0] - 1)
+            if np.mean(gray[ys, xs] >= SATURATED) >= GLARE_WASHED:
+                return True
+    return False
+
+
+def _collinear(a: _Blob, b: _Blob, max_gap: float) -> bool:
+    """Two pieces of one text line: the same direction and thickness, on one axis, at most ``max_gap``
+    thicknesses apart end to end."""
+    if abs(a.theta - b.theta) > math.radians(2):
+        return False
+    thickness = max(a.thickness, b.thickness)
+    if min(a.thickness, b.thickness) < 0.6 * thickness:
+        return False
+    (ua, va), (ub, vb) = _along_across(a, a.theta), _along_across(b, a.theta)
+    gap = abs(ub - ua) - (a.length + b.length) / 2
+    return abs(vb - va) <= 0.5 * thickness and gap <= max_gap * thickness
+
+
+def _joined(a: _Blob, b: _Blob) -> _Blob:
+    theta = (a.theta * a.length + b.theta * b.length) / (a.length + b.length)
+    (ua, va), (ub, vb) = _along_across(a, theta), _along_across(b, theta)
+    lo = min(ua - a.length / 2, ub - b.length / 2)
+    hi = max(ua + a.length / 2, ub + b.length / 2)
+    u, v = (lo + hi) / 2, (va * a.length + vb * b.length) / (a.length + b.length)
+    c, s = math.cos(theta), math.sin(theta)
+    thickness = (a.thickness * a.length + b.thickness * b.length) / (a.length + b.length)
+    return _Blob(u * c - v * s, u * s + v * c, theta, hi - lo, thickness)
+
+
+def _merged(blobs: Sequence[_Blob]) -> list[_Blob]:
+    """Pieces of one line joined: a line breaks where its print is faint, at a wide gap between fields, or where
+    a background pattern crosses it."""
+    out = sorted(blobs, key=lambda b: -b.length)[:60]
+    joined = True
+    while joined:
+        joined = False
+        for i, a in enumerate(out):
+            for j in range(i + 1, len(out)):
+                if _collinear(a, out[j], max_gap=3.0):
+                    out[i] = _joined(a, out.pop(j))
+                    joined = True
+                    break
+            if joined:
+                break
+    return out
+
+
+def _padded(gray: np.ndarray) -> np.ndarray:
+    """The working frame with a margin of its edges' median gray: print reaching the frame's edge (a tight crop of
+    a zone) keeps its lines, and the filters' edge effects fall on the margin."""
+    edges = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return np.pad(gray, PAD, constant_values=float(np.median(edges)))
+
+
+def _shifted(blob: _Blob, by: float) -> _Blob:
+    return _Blob(blob.x - by, blob.y - by, blob.theta, blob.length, blob.thickness)
 
 
 def locate(image: Image.Image, upside_down: bool | None = None) -> Located | NotFound:
@@ -422,40 +549,58 @@ def locate(image: Image.Image, upside_down: bool | None = None) -> Located | Not
 
     ``upside_down``: None decides from the fillers; True/False force the frame turned by 180 degrees or not."""
     frame = image.convert("L")
-    if frame.width < 160 or frame.height < 120:
+    if frame.width < 160 or frame.height < 40:
         return NotFound(TOO_SMALL)
     full = np.asarray(frame)
-    if np.percentile(full, 99) < DARK_LEVEL:
+    if np.percentile(full[::4, ::4], 99) < DARK_LEVEL:
         return NotFound(TOO_DARK)
+    refused: NotFound | None = None
+    factors: list[float] = []
     for work_width in WORK_WIDTHS:
         factor = min(1.0, work_width / frame.width)
-        small = frame.resize((round(frame.width * factor), round(frame.height * factor)), Image.Resampling.BOX)
-        blobs = _line_blobs(np.asarray(small, np.float32))
+        if factor in factors:
+            continue
+        factors.append(factor)
+        small = np.asarray(frame.resize((round(frame.width * factor), round(frame.height * factor)),
+                                        Image.Resampling.BOX), np.float32)
+        padded = _padded(small)
+        blobs = [_shifted(b, PAD) for b in _merged(_line_blobs(padded))]
         group = _best_group(blobs)
-        # again, larger, only if a blob is long enough to be lines of a zone run together
-        if group is not None or factor == 1.0 or not any(b.length > small.width / 5 for b in blobs):
-            break
-    if group is None:
-        return NotFound(GLARE if _saturated(full) > GLARE_FRACTION else NO_TEXT)
+        if group is None:
+            if refused is None and _interrupted_by_glare(padded, [_shifted(b, -PAD) for b in blobs]):
+                refused = NotFound(GLARE)
+            continue
+        found = _zone(frame, group, factor, upside_down)
+        if isinstance(found, Located) or found.reason == GLARE:
+            return found
+        refused = refused or found
+    return refused or NotFound(NO_TEXT)
 
+
+def _zone(frame: Image.Image, group: Sequence[_Blob], factor: float, upside_down: bool | None) -> Located | NotFound:
+    """The zone of the blobs ``group`` (working pixels at ``factor`` of the frame's), cut out of the frame at full
+    resolution: its lines, or why they cannot be read."""
     theta = float(np.average([b.theta for b in group], weights=[b.length for b in group]))
-    char_height = 1.5 * float(np.mean([b.thickness for b in group])) / factor  # the blobs are eroded thinner
     centre = (float(np.mean([b.x for b in group])) / factor, float(np.mean([b.y for b in group])) / factor)
-    across = [_along_across(b, theta)[1] / factor for b in group]
+    # large print is cut out smaller: the reader's cells are 32 pixels tall, and a 4,000-pixel scan would cost seconds
+    scale = min(1.0, LARGEST_CHAR_HEIGHT * factor / (1.5 * float(np.mean([b.thickness for b in group]))))
+    char_height = 1.5 * float(np.mean([b.thickness for b in group])) / factor * scale  # blobs are eroded thinner
+    across = [_along_across(b, theta)[1] / factor * scale for b in group]
     middle = float(np.mean(across))
-    half_length = max(b.length for b in group) / factor / 2
+    half_length = max(b.length for b in group) / factor * scale / 2
     size = (int(2 * half_length + 6 * char_height), int(across[-1] - across[0] + 4 * char_height))
 
-    zone = _cut(frame, centre, theta, size)
+    zone = _cut(frame, centre, theta, size, scale)
     centres = [zone.origin[1] + v - middle for v in across]
     span = (int(zone.origin[0] - 0.9 * half_length), int(zone.origin[0] + 0.9 * half_length))
     normalised = _paper_normalised(zone.pixels, char_height)
     ink = _ink(normalised)
-    if _saturated(zone.pixels) > GLARE_FRACTION:
-        return NotFound(GLARE)
     bands = _bands(ink, centres, char_height, span)
     if bands is None:
         return NotFound(NO_TEXT)
+    inside = (int(zone.origin[0] - half_length + char_height), int(zone.origin[0] + half_length - char_height))
+    if _washed_out(zone.pixels, ink, bands, inside, char_height):
+        return NotFound(GLARE)
     if np.mean([bottom - top + 1 for top, bottom in bands]) < MIN_CHAR_HEIGHT:
         return NotFound(TOO_SMALL)
 
@@ -465,6 +610,7 @@ def locate(image: Image.Image, upside_down: bool | None = None) -> Located | Not
         if extent is None:
             return NotFound(NO_TEXT)
         extents.append(extent)
+    extents = _aligned(extents, char_height)
     if upside_down is None:
         upside_down = _chevron_balance(normalised, bands, extents) < 0
 
@@ -487,9 +633,13 @@ def locate(image: Image.Image, upside_down: bool | None = None) -> Located | Not
         line_images.reverse()
 
     widths = [r - left + 1 for left, r in extents]
-    pitches = [_pitch(ink, band, extent) for band, extent in zip(bands, extents, strict=True)]
+    # the lines share one pitch; a line of repeating digit pairs can show twice it (never half: out of the lags)
+    pitches = [min(_pitch(ink, band, extent) for band, extent in zip(bands, extents, strict=True))] * len(bands)
     if min(w / p for w, p in zip(widths, pitches, strict=True)) < MIN_CHARS:
-        return NotFound(NO_TEXT)  # short printed lines of the visual zone, not an MRZ
+        # short lines: the printed lines of the visual zone, or the zone's lines ending in a clipped highlight
+        return NotFound(GLARE if _ends_in_glare(zone.pixels, bands, extents, char_height, short=True) else NO_TEXT)
+    if _ends_in_glare(zone.pixels, bands, extents, char_height, short=False):
+        return NotFound(GLARE)
     lengths = _lengths(len(bands), widths, pitches)
     left = min(e[0] for e in extents)
     right = max(e[1] for e in extents)

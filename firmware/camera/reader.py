@@ -6,9 +6,13 @@ hypotheses), and take the best-scored combination that ``firmware.core.mrz.parse
 valid: the check digits choose among the model's hypotheses, and nothing is guessed
 beyond them (the parser's no-guess rules apply unchanged).
 
-Check digits do not cover the names, the nationality or the sex. So a camera read is
-accepted only when ``frames_to_agree`` frames in a row give the same text: a misread
-name would have to come out the same way twice, from two different frames. Until then
+Check digits do not cover the names, the nationality or the sex, and two O/0 swaps in a
+document number cancel out. So a valid reading whose name or nationality the model was
+not sure of, or whose number or birth date has another plausible reading that passes the
+check digits too, is refused (``confidence``), and a
+camera read is accepted only when ``frames_to_agree`` frames in a row give the same text,
+each sure of it: a misread name would have to come out the same way twice, from two
+different frames, with confidence. Until then
 the kiosk shows "reading" (keep the passport still); after a read the passport must
 leave the camera's view before it is read again.
 
@@ -27,6 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from firmware.camera import confidence
 from firmware.camera.sources import CameraError, FrameSource
 from firmware.core import mrz
 from firmware.scanner.events import DocumentRead, Event, ReadFailed, ScannerAvailable, ScannerUnavailable
@@ -39,17 +44,23 @@ GONE_FRAMES = 3  # frames without a zone before the passport counts as taken awa
 
 
 class FrameResult:
-    """What one frame gave: the zone's text when a combination parsed valid, else a reason."""
+    """What one frame gave: the zone's text when a combination parsed valid and the model was sure
+    of it, else a reason; ``confidence``: per line, its least sure character's probability."""
 
-    __slots__ = ("text", "reason", "zone_seen")
+    __slots__ = ("text", "reason", "zone_seen", "confidence")
 
-    def __init__(self, text: str | None, reason: str, zone_seen: bool) -> None:
+    def __init__(self, text: str | None, reason: str, zone_seen: bool,
+                 confidence: tuple[float, ...] = ()) -> None:
         self.text = text
         self.reason = reason  # fixed words, no content
         self.zone_seen = zone_seen
+        self.confidence = confidence
 
     def __repr__(self) -> str:
         return f"FrameResult({'text' if self.text else self.reason})"
+
+
+NO_VALID_READING = "no valid reading of the zone"
 
 
 def read_frame(image: Any, line_reader: Any, today: tuple[int, int, int] | None = None) -> FrameResult:
@@ -59,34 +70,45 @@ def read_frame(image: Any, line_reader: Any, today: tuple[int, int, int] | None 
     located = locate(image)
     if isinstance(located, NotFound):
         return FrameResult(None, located.reason, False)
-    text = read_located(located, line_reader, today)
-    if text is None:
+    result = read_zone(located, line_reader, today)
+    if result.reason == NO_VALID_READING:
         other = locate(image, upside_down=not located.upside_down)
         if not isinstance(other, NotFound):
-            text = read_located(other, line_reader, today)
-    if text is None:
-        return FrameResult(None, "no valid reading of the zone", True)
-    return FrameResult(text, "read", True)
+            turned = read_zone(other, line_reader, today)
+            result = turned if turned.reason != NO_VALID_READING else result
+    return result
 
 
-def read_located(located: Any, line_reader: Any, today: tuple[int, int, int] | None) -> str | None:
-    """The located zone's text: the best-scored combination of line hypotheses that parses
-    valid, with the parser's repairs applied; None when none does."""
+def read_zone(located: Any, line_reader: Any, today: tuple[int, int, int] | None) -> FrameResult:
+    """The located zone's text: the best-scored combination of line hypotheses that parses valid,
+    with the parser's repairs applied, unless the model was unsure of a character no check digit
+    guards (``confidence.unsure``: then refused, not the next combination: that is less likely still)."""
     lengths = tuple(getattr(located, "lengths", ()) or (located.length,))
     for length in lengths:
         per_line = [line_reader.read(line, length) for line in located.lines]
         if not all(per_line):
             continue
-        combos = sorted(itertools.product(*per_line), key=lambda c: -sum(score for _, score in c))
+        combos = sorted(itertools.product(*per_line), key=lambda c: -sum(h.score for h in c))
         for combo in combos[:MAX_COMBINATIONS]:
-            text = "\n".join(t for t, _ in combo)
             try:
-                doc = mrz.parse(text, today=today)
+                doc = mrz.parse("\n".join(h.text for h in combo), today=today)
             except mrz.MRZError:
                 continue
             if doc.valid:
-                return repaired_text(doc)
-    return None
+                text = repaired_text(doc)
+                lines = text.split("\n")
+                probabilities = [h.probabilities for h in combo]
+                per_character = confidence.character_confidence(doc.format, lines, probabilities)
+                least = tuple(round(float(c.min()), 3) for c in per_character)
+                if confidence.unsure(doc.format, lines, probabilities, today):
+                    return FrameResult(None, confidence.UNSURE, True, least)
+                return FrameResult(text, "read", True, least)
+    return FrameResult(None, NO_VALID_READING, True)
+
+
+def read_located(located: Any, line_reader: Any, today: tuple[int, int, int] | None) -> str | None:
+    """``read_zone``'s text alone (None when refused)."""
+    return read_zone(located, line_reader, today).text
 
 
 def repaired_text(doc: Any) -> str:

@@ -25,6 +25,33 @@ MAX_HYPOTHESES = 8
 _RUNNERS_UP = 3  # characters considered per cell
 
 
+class Hypothesis(tuple[str, float]):
+    """One text of a line and its summed log-probability (it unpacks as ``(text, score)``), with the
+    probabilities of every class at every cell of the cut it came from (``(length, classes)``), so a
+    caller can say how sure each character is."""
+
+    probabilities: np.ndarray
+
+    def __new__(cls, text: str, score: float, probabilities: np.ndarray) -> Hypothesis:
+        hypothesis = super().__new__(cls, (text, score))
+        hypothesis.probabilities = probabilities
+        return hypothesis
+
+    @property
+    def text(self) -> str:
+        return self[0]
+
+    @property
+    def score(self) -> float:
+        return self[1]
+
+    def confidence(self) -> np.ndarray:
+        """Each character's probability, as the model gave it."""
+        indices = [ALPHABET.index(c) for c in self.text]
+        result: np.ndarray = self.probabilities[np.arange(len(self.text)), indices]
+        return result
+
+
 class LineReader:
     """The character model, loaded once; ``read`` one line at a time."""
 
@@ -35,17 +62,17 @@ class LineReader:
         self._output = self._interpreter.get_output_details()[0]
         self._batch = int(self._input["shape"][0])
 
-    def read(self, line: np.ndarray, length: int) -> list[tuple[str, float]]:
-        """Up to ``MAX_HYPOTHESES`` texts of ``length`` characters, best first, with their
-        summed log-probabilities."""
+    def read(self, line: np.ndarray, length: int) -> list[Hypothesis]:
+        """Up to ``MAX_HYPOTHESES`` texts of ``length`` characters, best first."""
         cuts, batch = cells.cut_line(line, length)
         log_probabilities = self.log_probabilities(batch).reshape(len(cuts), length, len(ALPHABET))
-        best: dict[str, float] = {}
+        best: dict[str, Hypothesis] = {}
         for per_cell in log_probabilities:
+            probabilities = np.exp(per_cell)
             for text, score in best_texts(per_cell, MAX_HYPOTHESES):
-                if score > best.get(text, -np.inf):
-                    best[text] = score
-        return sorted(best.items(), key=lambda item: -item[1])[:MAX_HYPOTHESES]
+                if text not in best or score > best[text].score:
+                    best[text] = Hypothesis(text, score, probabilities)
+        return sorted(best.values(), key=lambda h: -h.score)[:MAX_HYPOTHESES]
 
     def log_probabilities(self, batch: np.ndarray) -> np.ndarray:
         """``(n, CELL_HEIGHT, CELL_WIDTH)`` float cells in [0, 1] -> ``(n, classes)`` log-probabilities,

@@ -57,22 +57,33 @@ class FileSource:
         self._next = 0
 
     def frame(self) -> Any:
-        from PIL import Image, UnidentifiedImageError
-
         if self._next >= len(self.files):
             if not self.loop:
                 return None
             self._next = 0
         path = self.files[self._next]
         self._next += 1
-        try:
-            with Image.open(path) as image:
-                return image.convert("RGB")
-        except (OSError, UnidentifiedImageError) as e:
-            raise CameraError(str(path), f"not a readable image: {e}") from None
+        return load_image(path)
 
     def close(self) -> None:
         pass
+
+
+def load_image(path: Path) -> Any:
+    """An image file as the camera would show it: RGB, turned as its EXIF orientation says (a phone's photo
+    is stored sideways with a tag), transparent parts white (specimen artwork has a transparent surround)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
+                rgba = upright.convert("RGBA")
+                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                return Image.alpha_composite(white, rgba).convert("RGB")
+            return upright.convert("RGB")
+    except (OSError, UnidentifiedImageError) as e:
+        raise CameraError(str(path), f"not a readable image: {e}") from None
 
 
 class Picamera2Source:
