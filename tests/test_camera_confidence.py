@@ -84,7 +84,7 @@ def _table(lines: list[str], probability: float = 0.999) -> list[np.ndarray]:
 
 def _unsure(lines: list[str], tables: list[np.ndarray]) -> bool:
     doc = mrz.parse("\n".join(lines), today=TODAY)
-    assert doc.valid
+    assert doc.valid and doc.format is not None
     return confidence.unsure(doc.format, lines, tables, TODAY)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from firmware.camera import cli
+from firmware.app import camera_cli as cli
 from firmware.camera.sources import FileSource
 from host_tools.camera_pages import render_page
 from host_tools.fake_documents import random_document

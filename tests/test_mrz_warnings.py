@@ -12,9 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from firmware.camera.reader import CameraLink
+from firmware.camera.recognise import ALPHABET, Hypothesis
 from firmware.camera.sources import FileSource
 from firmware.core import mrz
 from firmware.scanner.events import DocumentRead
@@ -64,10 +66,14 @@ class _ReadsTheTruth:
         self.lines = lines
         self.calls = 0
 
-    def read(self, line: object, length: int) -> list[tuple[str, float]]:
+    def read(self, line: object, length: int) -> list[Hypothesis]:
         text = self.lines[self.calls % len(self.lines)]
         self.calls += 1
-        return [(text, 1.0)] if len(text) == length else []
+        if len(text) != length:
+            return []
+        certain = np.zeros((length, len(ALPHABET)))
+        certain[np.arange(length), [ALPHABET.index(c) for c in text]] = 1.0
+        return [Hypothesis(text, 0.0, certain)]
 
 
 def test_the_camera_link_gives_the_kiosk_a_zone_with_warnings(tmp_path: Path,

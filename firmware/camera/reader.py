@@ -94,7 +94,7 @@ def read_zone(located: Any, line_reader: Any, today: tuple[int, int, int] | None
                 doc = mrz.parse("\n".join(h.text for h in combo), today=today)
             except mrz.MRZError:
                 continue
-            if doc.valid:
+            if doc.valid and doc.format is not None:
                 text = repaired_text(doc)
                 lines = text.split("\n")
                 probabilities = [h.probabilities for h in combo]
