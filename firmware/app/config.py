@@ -8,11 +8,13 @@ example's, so that ``safar kiosk`` can refuse to start with them (docs/next-step
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from firmware import untrusted_toml
 from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG
 from firmware.kiosk.board import parse_quiet_hours
 from firmware.kiosk.screen import SUPPORTED_SIZES, Branding, Contact, Link, supported_size
@@ -158,6 +160,14 @@ RESERVED_TLDS = ("example", "test", "invalid", "localhost")
 # hold the text at its legible floor, narrower ones not a line of it.
 PRINTER_DOTS = {58: 384, 80: 576}  # dots per line at 203 dpi, by paper width in mm
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+MAX_FILE_BYTES = 256 * 1024  # the example is 6 KB; every setting filled in stays far below
+# Bidirectional controls: U+202E in a contact name shows, reversed, a phone number the file
+# does not hold; the renderer isolates right-to-left text itself (kiosk_ui/render.py).
+BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]))
+# Zero-width non-joiner and joiner: Dari and Tajik words need them (the plural ``ها`` apart).
+JOINERS = frozenset("\u200c\u200d")
+C0_NAMES = {0x00: "NULL", 0x09: "CHARACTER TABULATION", 0x0A: "LINE FEED", 0x0D: "CARRIAGE RETURN",
+            0x1B: "ESCAPE", 0x7F: "DELETE"}  # unicodedata has no names for Cc characters
 
 
 class ConfigError(Exception):
@@ -211,6 +221,41 @@ def _example_texts() -> frozenset[str]:
         texts.update(link["label"].values())
         texts.add(link["url"])
     return frozenset(texts)
+
+
+def hidden_character(text: str) -> str | None:
+    """Why ``text`` cannot be shown as written (a bidi control or another Cc/Cf character,
+    named by code point, name and 1-based position), or None."""
+    for i, ch in enumerate(text, 1):
+        if ch in BIDI_CONTROLS:
+            why = "a bidirectional control would reorder what the screen shows"
+        elif unicodedata.category(ch) in ("Cc", "Cf") and ch not in JOINERS:
+            why = "a control character, drawn as an empty box or not at all"
+        else:
+            continue
+        name = unicodedata.name(ch, C0_NAMES.get(ord(ch), "a control character"))
+        return f"U+{ord(ch):04X} {name} at character {i}: {why}"
+    return None
+
+
+def _check_texts(data: dict[str, Any], r: _Reader) -> None:
+    """Every text of the parsed file (values, and the names of settings) is free of hidden
+    characters; a walk with a stack, as the file may nest as deep as the reader allows."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            why = hidden_character(value)
+            if why:
+                raise r.error(where, why)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                why = hidden_character(key)
+                if why:
+                    raise r.error(where or None, f"a setting's name holds {why}")
+                stack.append((f"{where}.{key}" if where else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
 
 
 class _Reader:
@@ -280,6 +325,7 @@ class KioskConfig:
     def __init__(self, data: dict[str, Any], file: str = "<config>") -> None:
         self.file = file
         r = _Reader(file)
+        _check_texts(data, r)
         d = dict(data)
         self.deployment: str = r.take(d, "deployment", str)
         self._read_languages(r, d)
@@ -518,22 +564,14 @@ class KioskConfig:
     def load(cls, path: str | Path) -> KioskConfig:
         path = Path(path)
         try:
-            raw = path.read_bytes()
+            with path.open("rb") as f:
+                raw = f.read(MAX_FILE_BYTES + 1)  # no further: /dev/zero or a 1 GB file is refused unread
         except OSError as e:
             raise ConfigError(str(path), None, f"cannot read: {e.strerror or e}") from None
         try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as e:
-            raise ConfigError(str(path), None, f"not UTF-8 at byte {e.start}") from None
-        except tomllib.TOMLDecodeError as e:
-            line = None
-            msg = str(e)
-            if "(at line " in msg:
-                try:
-                    line = int(msg.split("(at line ")[1].split(",")[0])
-                except ValueError:
-                    pass
-            raise ConfigError(str(path), None, f"not valid TOML: {msg}", line) from None
+            data = untrusted_toml.loads(raw, max_bytes=MAX_FILE_BYTES)
+        except untrusted_toml.UntrustedTOMLError as e:
+            raise ConfigError(str(path), None, e.reason, e.line) from None
         return cls(data, str(path))
 
     @classmethod
