@@ -162,7 +162,7 @@ PRINTER_DOTS = {58: 384, 80: 576}  # dots per line at 203 dpi, by paper width in
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 MAX_FILE_BYTES = 256 * 1024  # the example is 6 KB; every setting filled in stays far below
 # Bidirectional controls: U+202E in a contact name shows, reversed, a phone number the file
-# does not hold; the renderer isolates right-to-left text itself (kiosk_ui/render.py).
+# does not hold; the screens and slip add their own isolates (kiosk_ui/wording.py, slip.py).
 BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]))
 # Zero-width non-joiner and joiner: Dari and Tajik words need them (the plural ``ها`` apart).
 JOINERS = frozenset("\u200c\u200d")
