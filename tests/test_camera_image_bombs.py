@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from firmware.camera.reader import CameraLink
 from firmware.camera import sources
+from firmware.camera.reader import CameraLink
 from firmware.camera.sources import CameraError, FileSource, load_image
 from firmware.scanner.events import Event, ScannerUnavailable
 

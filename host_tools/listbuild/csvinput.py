@@ -22,9 +22,9 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
-from dataclasses import dataclass, field
 
 from firmware.core.keys import birth_key, entry_keys
 from firmware.core.translit import fold
