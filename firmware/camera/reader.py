@@ -262,7 +262,8 @@ class CameraLink:
         if self.source_name is None:
             return ("camera", "warn", "Camera: starting.")
         ago = "no frame yet" if self.last_frame is None else f"last frame {self.clock() - self.last_frame:.1f} s ago"
-        return ("camera", "pass", f"Camera {self.source_name}: {self.frames} frames read; {ago}.")
+        skipped = f" ({self.skipped_frames} skipped: unreadable or too large)" if self.skipped_frames else ""
+        return ("camera", "pass", f"Camera {self.source_name}: {self.frames} frames read{skipped}; {ago}.")
 
     def _document(self, text: str) -> Event:
         doc = mrz.parse(text, today=self.today() if self.today else None)
