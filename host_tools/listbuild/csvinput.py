@@ -374,16 +374,18 @@ def _bounded_lines(text: io.TextIOBase, path: str) -> Iterator[str]:
         yield line
 
 
-def _rows(reader: Iterator[list[str]], path: str) -> Iterator[list[str]]:
+def _rows(reader: Any, path: str) -> Iterator[list[str]]:
     limit = csv.field_size_limit(MAX_FIELD_CHARS)
     try:
         while True:
+            start = reader.line_num + 1  # where the next row starts (a quoted field may run over lines)
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as e:
-                raise ListFileError(f"unreadable CSV: {e}", path, line=getattr(reader, "line_num", None)) from None
+                found = "" if reader.line_num == start else f" (found at line {reader.line_num})"
+                raise ListFileError(f"unreadable CSV: {e}{found}", path, line=start) from None
             yield row
     finally:
         csv.field_size_limit(limit)
