@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from tuf.api.metadata import Metadata, Root
@@ -22,7 +23,7 @@ from tuf.api.metadata import Metadata, Root
 from firmware.cliutil import command_parser, run_cli, subcommands
 from host_tools import signing
 from host_tools.signing import SigningError
-from host_tools.signing.keyfiles import Passphrases, change_passphrase, check_name
+from host_tools.signing.keyfiles import Passphrases, change_passphrase, check_name, holders_sharing
 
 EXIT_PARTIAL = 3
 
@@ -73,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--days", type=int, default=signing.DEFAULT_ROOT_DAYS,
                    help=f"root expiry in days (default {signing.DEFAULT_ROOT_DAYS})")
     i.add_argument("--no-passphrase", action="store_true", help="unencrypted keys (demos and tests only)")
+    i.add_argument("--allow-shared-passphrase", action="store_true",
+                   help="let two holders of a role have the same passphrase (then one person can open both keys)")
 
     a = new_root_version("add", "new key for a role (new root version)")
     a.add_argument("--name", required=True, help="name of the new key")
@@ -112,12 +115,27 @@ def _init(args: argparse.Namespace) -> int:
     unknown = sorted(set(passphrases.own) - set(made))
     if unknown:
         raise SigningError(f"a passphrase file is given for {', '.join(unknown)}, which init does not make")
+    shared = [] if args.no_passphrase else passphrases.shared_by(made)
+    own = [label for label in made if label not in shared]  # each holder's own: files or prompts
+    allowed: list[tuple[str, str]] = []
+
+    def one_per_holder(chosen: Mapping[str, bytes | None]) -> None:
+        pairs = holders_sharing(chosen, own)
+        if pairs and not args.allow_shared_passphrase:
+            a, b = pairs[0]
+            raise SigningError(f"{a} and {b} have the same passphrase: it would open two {a.split('-')[0]} keys, "
+                               "and a threshold of keys means separate people; give each holder their own "
+                               "(or --allow-shared-passphrase)")
+        allowed.extend(pairs)
+
     md = signing.init_keys(args.dir, args.deployment, root_names=args.root_names,
                            root_threshold=args.root_threshold, targets_names=args.targets_names,
                            targets_threshold=args.targets_threshold, publish_names=args.publish_names,
-                           passphrase=None if args.no_passphrase else passphrases.to_set, days=args.days)
+                           passphrase=None if args.no_passphrase else passphrases.to_set, days=args.days,
+                           check_chosen=one_per_holder)
     print(json.dumps(signing.describe_root(md.signed), indent=2))
-    shared = [] if args.no_passphrase else passphrases.shared_by(made)
+    for a, b in allowed:
+        print(f"warning: {a} and {b} share one passphrase, as allowed", file=sys.stderr)
     if len(shared) > 1:
         print(f"warning: {', '.join(shared)} share one passphrase; a threshold of keys means separate people "
               f"only when each holder sets their own: safar keys passwd {args.dir} --name ROLE-NAME",

@@ -22,7 +22,7 @@ from firmware.core.budget import DEFAULT_POSSIBLE, DEFAULT_STRONG, lookup_bound,
 from firmware.core.keys import WORST_LOOKUPS, birth_key, lookups_for
 from firmware.core.match import Match
 from host_tools.listbuild.bundle import CANARY_COUNT, write_bundle
-from host_tools.listbuild.csvinput import ListFileError, ReadResult, parse_date, read_list
+from host_tools.listbuild.csvinput import ListFileError, ReadResult, parse_date, read_list_file
 
 EXIT_MATCH = 3
 EXIT_MATCH_AND_UNREADABLE = 4  # check --batch: some matched and some could not be read
@@ -134,9 +134,7 @@ def _build(args: argparse.Namespace) -> int:
     result: ReadResult | None = None
     fatal: str | None = None
     try:
-        data = args.csv.read_bytes()
-        result = read_list(data, str(args.csv), list_date, require_header=True,
-                           ignore_columns=args.ignore_column)
+        result = read_list_file(args.csv, list_date, require_header=True, ignore_columns=args.ignore_column)
     except OSError as e:
         fatal = f"cannot read {args.csv}: {e.strerror}"
     except ListFileError as e:

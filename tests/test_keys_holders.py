@@ -203,3 +203,56 @@ def test_a_keys_directory_ignores_the_umask(tmp_path: Path, umask: int) -> None:
     modes = _modes(keys)
     assert "root/3.root.json" in modes
     assert {n: m for n, m in modes.items() if m != _expected(n)} == {}
+
+
+# -- issue 22, item 3: one passphrase for two holders of a role -----------------------------------------------
+
+
+def test_init_refuses_one_passphrase_for_two_holders_of_a_role(tmp_path: Path) -> None:
+    args = _per_holder_args(tmp_path)
+    _passphrase_file(tmp_path, "root-3", _own("root-1"))  # root-3's holder chose root-1's words
+    keys = tmp_path / "keys"
+    code, out, err = run(keys_cli, "init", keys, "--deployment", DEPLOYMENT, *args)
+    assert code == 1 and out == ""
+    assert "root-1 and root-3" in err and "--allow-shared-passphrase" in err and err.count("\n") == 1, err
+    assert _own("root-1") not in err
+    assert not list(keys.rglob("*.pem")) and not list(keys.rglob("*.json"))
+    code, _, err = run(keys_cli, "init", keys, "--deployment", DEPLOYMENT, *args, "--allow-shared-passphrase")
+    assert code == 0, err
+    assert "root-1 and root-3 share one passphrase" in err
+    assert _opens(keys / "keys" / "root-3.pem", _own("root-1"))
+
+
+def test_init_refuses_the_same_words_typed_at_two_prompts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def typed(prompt: str = "") -> str:
+        label = next(label for label in LABELS if label in prompt)
+        return _own("targets-border" if label == "targets-partner" else label)
+
+    monkeypatch.setattr(getpass, "getpass", typed)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    code, _, err = run(keys_cli, "init", tmp_path / "keys", "--deployment", DEPLOYMENT)
+    assert code == 1 and "targets-border and targets-partner" in err, err
+
+
+def test_one_holder_of_two_roles_may_use_one_passphrase(tmp_path: Path) -> None:
+    args = _per_holder_args(tmp_path)
+    _passphrase_file(tmp_path, "publish-1", _own("root-1"))  # the same person holds root-1 and publish-1
+    code, _, err = run(keys_cli, "init", tmp_path / "keys", "--deployment", DEPLOYMENT, *args)
+    assert code == 0 and "share" not in err, err
+
+
+def test_passwd_refuses_the_passphrase_of_another_holder_of_the_role(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    assert run(keys_cli, "init", keys, "--deployment", DEPLOYMENT, *_per_holder_args(tmp_path))[0] == 0
+    pem = keys / "keys" / "root-2.pem"
+    before = pem.read_bytes()
+    old = f"root-2={tmp_path / 'pw-root-2'}"
+    code, _, err = run(keys_cli, "passwd", keys, "--name", "root-2", "--passphrase-file", old,
+                       "--new-passphrase-file", tmp_path / "pw-root-3")
+    assert code == 1 and "root-3" in err and _own("root-3") not in err, err
+    assert pem.read_bytes() == before
+    # another role's holder's words: the same person may hold both keys
+    code, _, err = run(keys_cli, "passwd", keys, "--name", "root-2", "--passphrase-file", old,
+                       "--new-passphrase-file", tmp_path / "pw-publish-1")
+    assert code == 0, err
+    assert _opens(pem, _own("publish-1"))

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from firmware.camera import confidence
-from firmware.camera.sources import CameraError, FrameSource
+from firmware.camera.sources import BadFrame, CameraError, FrameSource
 from firmware.core import mrz
 from firmware.scanner.events import DocumentRead, Event, ReadFailed, ScannerAvailable, ScannerUnavailable
 
@@ -161,6 +161,7 @@ class CameraLink:
         self.clock = clock
         self.idle_sleep = idle_sleep
         self.frames = 0  # frames read (a count only)
+        self.skipped_frames = 0  # frames the source could not give (unreadable, too large): skipped
         self.source_name: str | None = None
         self.problem: str | None = None  # why the camera gives no frames, when it does not
         self.last_frame: float | None = None
@@ -217,7 +218,13 @@ class CameraLink:
         done = False  # read (or given up on): wait for the passport to leave
         gone = 0
         while not self._stop.is_set():
-            image = source.frame()
+            try:
+                image = source.frame()
+            except BadFrame as e:  # one bad image (a bomb among the files) must not stop the camera
+                self.skipped_frames += 1
+                log.warning("camera frame skipped: %s", e)
+                self._stop.wait(self.idle_sleep)
+                continue
             if image is None:
                 self._receiving = False
                 self._stop.wait(self.idle_sleep)
@@ -255,7 +262,8 @@ class CameraLink:
         if self.source_name is None:
             return ("camera", "warn", "Camera: starting.")
         ago = "no frame yet" if self.last_frame is None else f"last frame {self.clock() - self.last_frame:.1f} s ago"
-        return ("camera", "pass", f"Camera {self.source_name}: {self.frames} frames read; {ago}.")
+        skipped = f" ({self.skipped_frames} skipped: unreadable or too large)" if self.skipped_frames else ""
+        return ("camera", "pass", f"Camera {self.source_name}: {self.frames} frames read{skipped}; {ago}.")
 
     def _document(self, text: str) -> Event:
         doc = mrz.parse(text, today=self.today() if self.today else None)

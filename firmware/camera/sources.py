@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+# The most pixels a frame is decoded to: far above a camera frame (1.2 MP) or a 600 dpi page scan
+# (35 MP), far below what a small board can hold (a blank 30000x30000 PNG is 100 KB on disk, 2.7 GB as RGB).
+MAX_FRAME_PIXELS = 40_000_000
 
 
 class CameraError(Exception):
@@ -24,6 +27,10 @@ class CameraError(Exception):
     def __init__(self, source: str, reason: str) -> None:
         super().__init__(f"{source}: {reason}")
         self.source, self.reason = source, reason
+
+
+class BadFrame(CameraError):
+    """One frame cannot be used (unreadable, too large); the camera itself still gives frames."""
 
 
 class FrameSource(Protocol):
@@ -75,7 +82,8 @@ def load_image(path: Path) -> Any:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with _opened_unchecked(Image, path) as image:
+            _fit_in_memory(path, image)
             upright = ImageOps.exif_transpose(image)
             if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
                 rgba = upright.convert("RGBA")
@@ -83,7 +91,33 @@ def load_image(path: Path) -> Any:
                 return Image.alpha_composite(white, rgba).convert("RGB")
             return upright.convert("RGB")
     except (OSError, UnidentifiedImageError) as e:
-        raise CameraError(str(path), f"not a readable image: {e}") from None
+        raise BadFrame(str(path), f"not a readable image: {e}") from None
+
+
+def _opened_unchecked(pil: Any, path: Path) -> Any:
+    """``Image.open`` (it reads the header only) without Pillow's own size guard, which raises at twice
+    its 89 MP limit before the size can be seen; ``_fit_in_memory`` is the guard, with a lower limit."""
+    limit, pil.MAX_IMAGE_PIXELS = pil.MAX_IMAGE_PIXELS, None
+    try:
+        return pil.open(path)
+    finally:
+        pil.MAX_IMAGE_PIXELS = limit
+
+
+def _fit_in_memory(path: Path, image: Any) -> None:
+    """Before any pixel is decoded (the size is in the header): a JPEG over the cap is decoded at
+    1/2, 1/4 or 1/8 scale (``draft``: the decoder skips the detail, cheaply); any other image over it
+    is refused, naming its size."""
+    width, height = image.size
+    if width * height <= MAX_FRAME_PIXELS:
+        return
+    if image.format == "JPEG":
+        scale = next((s for s in (2, 4, 8) if (width // s) * (height // s) <= MAX_FRAME_PIXELS), 8)
+        image.draft("RGB", (width // scale, height // scale))
+        if image.width * image.height <= MAX_FRAME_PIXELS:
+            return
+    raise BadFrame(str(path), f"refused: {width}x{height} pixels ({width * height / 1e6:.0f} MP) is over the "
+                              f"{MAX_FRAME_PIXELS / 1e6:.0f} MP a frame may have")
 
 
 class Picamera2Source:

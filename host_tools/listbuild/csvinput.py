@@ -16,12 +16,15 @@ reason names the one wrong character, by code point, so the official can find it
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from firmware.core.keys import birth_key, entry_keys
 from firmware.core.translit import fold
@@ -52,6 +55,12 @@ _DMY = re.compile(r"^(\d{1,2}|XX|\?\?)\.(\d{1,2}|XX|\?\?)\.(\d{4}|XXXX|\?\?\?\?)
 _YEAR = re.compile(r"^\d{4}$")
 _NATIONALITY = re.compile(r"^[A-Z]{3}$|^D$")
 _NUMBER = re.compile(r"^[A-Z0-9 -]{1,20}$")
+
+# Bounds that keep the memory of a read small whatever the file holds (issue 22, item 10): a field
+# (a name, a date, a reference) is a few dozen characters; a row of them, a few hundred.
+MAX_FIELD_CHARS = 131_072  # Python's csv default, set here on purpose: a quoted field may span lines
+MAX_LINE_CHARS = 1 << 20
+CHUNK_BYTES = 1 << 20
 
 
 class ListFileError(Exception):
@@ -118,23 +127,42 @@ class ReadResult:
                 "rejected": len(self.errors), "duplicates": self.duplicates}
 
 
-def decode(data: bytes, path: str) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (with or without BOM), else Windows-1251."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as e:
-            raise ListFileError("invalid UTF-8 after a UTF-8 byte-order mark", path, offset=e.start + 3) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+def detect_encoding(stream: BinaryIO, path: str) -> tuple[str, int]:
+    """The encoding of the list (UTF-8, with or without BOM, else Windows-1251) and where its text starts
+    (after a BOM), from one pass over ``stream`` in chunks: a file of any size takes a chunk of memory."""
+    head = stream.read(3)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ListFileError("UTF-16 is not supported; save the list as UTF-8 or Windows-1251", path, offset=0)
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1251"), "windows-1251"
-    except UnicodeDecodeError as e:
-        raise ListFileError("neither UTF-8 nor Windows-1251", path, offset=e.start) from None
+    bom = head == b"\xef\xbb\xbf"
+    start = 3 if bom else 0
+    stream.seek(start)
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8_error: int | None = None
+    cp1251_error: int | None = None  # Windows-1251 leaves one byte, 0x98, undefined
+    at = start
+    while chunk := stream.read(CHUNK_BYTES):
+        if utf8_error is None:
+            pending = len(utf8.getstate()[0])
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError as e:
+                utf8_error = at - pending + e.start
+        if cp1251_error is None and (bad := chunk.find(b"\x98")) >= 0:
+            cp1251_error = at + bad
+        at += len(chunk)
+    if utf8_error is None:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_error = at - len(utf8.getstate()[0])
+    stream.seek(start)
+    if utf8_error is None:
+        return ("utf-8-sig" if bom else "utf-8"), start
+    if bom:
+        raise ListFileError("invalid UTF-8 after a UTF-8 byte-order mark", path, offset=utf8_error)
+    if cp1251_error is not None:
+        raise ListFileError("neither UTF-8 nor Windows-1251", path, offset=cp1251_error)
+    return "windows-1251", start
 
 
 def parse_date(text: str, allow_unknown: bool) -> tuple[int | None, int | None, int | None]:
@@ -258,19 +286,50 @@ def _map_header(row: list[str], path: str, line: int, require_header: bool, igno
 
 def read_list(data: bytes, path: str, list_date: dt.date, *, require_header: bool = False,
               ignore_columns: Iterable[str] = ()) -> ReadResult:
-    """Every accepted entry and every rejected row of the list file ``data``.
+    """``read_list_stream`` over a list already in memory (tests, the demo's built-in list)."""
+    return read_list_stream(io.BytesIO(data), path, list_date, require_header=require_header,
+                            ignore_columns=ignore_columns)
+
+
+def read_list_file(path: Path, list_date: dt.date, *, require_header: bool = False,
+                   ignore_columns: Iterable[str] = ()) -> ReadResult:
+    """``read_list_stream`` over a file, read in chunks (``safar list build``): never held whole."""
+    with path.open("rb") as stream:
+        return read_list_stream(stream, str(path), list_date, require_header=require_header,
+                                ignore_columns=ignore_columns)
+
+
+def read_list_stream(stream: BinaryIO, path: str, list_date: dt.date, *, require_header: bool = False,
+                     ignore_columns: Iterable[str] = ()) -> ReadResult:
+    """Every accepted entry and every rejected row of the list in ``stream`` (seekable, binary).
 
     ``require_header`` (``safar list build`` sets it) refuses a file without a header
     row; otherwise such a file is read in the documented column order. Header cells
     named in ``ignore_columns`` (compared as ``normalise_header`` does) are left out;
-    any other header cell that is not a known column name stops the read.
+    any other header cell that is not a known column name stops the read. A line over
+    ``MAX_LINE_CHARS`` or a field over ``MAX_FIELD_CHARS`` stops it too, naming the line.
     """
-    text, encoding = decode(data, path)
+    encoding, start = detect_encoding(stream, path)
     result = ReadResult(encoding)
     ignore = {normalise_header(c) for c in ignore_columns}
-    sample = text[:4096]
+    codec = "cp1251" if encoding == "windows-1251" else "utf-8"
+    sample = stream.read(4 * 4096).decode(codec, errors="ignore")[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    stream.seek(start)
+    text = io.TextIOWrapper(stream, encoding=codec, newline="")
+    try:
+        _read_rows(csv.reader(_bounded_lines(text, path), delimiter=delimiter), path, list_date, require_header,
+                   ignore, result)
+    finally:
+        text.detach()  # the caller's stream stays open
+    for name in sorted(ignore - set(result.ignored_columns)):
+        result.warnings.append(f"--ignore-column {name!r}: the header has no such column")
+    return result
+
+
+def _read_rows(reader: Any, path: str, list_date: dt.date, require_header: bool, ignore: set[str],
+               result: ReadResult) -> None:
+    """Each row of ``reader`` into ``result``: the header, then entries, rejects and duplicates."""
     layout: _Layout | None = None
     seen: dict[tuple[str, ...], Entry] = {}
     end = 0
@@ -301,20 +360,35 @@ def read_list(data: bytes, path: str, list_date: dt.date, *, require_header: boo
             continue
         seen[ident] = entry
         result.entries.append(entry)
-    for name in sorted(ignore - set(result.ignored_columns)):
-        result.warnings.append(f"--ignore-column {name!r}: the header has no such column")
-    return result
 
 
-def _rows(reader: Iterator[list[str]], path: str) -> Iterator[list[str]]:
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            raise ListFileError(f"unreadable CSV: {e}", path, line=getattr(reader, "line_num", None)) from None
-        yield row
+def _bounded_lines(text: io.TextIOBase, path: str) -> Iterator[str]:
+    """The lines of ``text``, none read past ``MAX_LINE_CHARS`` (a file that is one endless line
+    must not be read whole to find its end)."""
+    line_number = 0
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        line_number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise ListFileError(f"a line longer than {MAX_LINE_CHARS:,} characters: not a list row", path,
+                                line=line_number)
+        yield line
+
+
+def _rows(reader: Any, path: str) -> Iterator[list[str]]:
+    limit = csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        while True:
+            start = reader.line_num + 1  # where the next row starts (a quoted field may run over lines)
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                found = "" if reader.line_num == start else f" (found at line {reader.line_num})"
+                raise ListFileError(f"unreadable CSV: {e}{found}", path, line=start) from None
+            yield row
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _entry(row: list[str], layout: _Layout, line: int, list_date: dt.date,

@@ -153,6 +153,35 @@ def _ask_holder(prompt: str, label: str, confirm: bool) -> str:
     return _prompt(prompt, confirm, again=f"{label} again: ")
 
 
+def holders_sharing(chosen: Mapping[str, bytes | None], own: Iterable[str]) -> list[tuple[str, str]]:
+    """Pairs of keys of one role under one passphrase, at least one of whose holders chose it as their own
+    (``own``): that passphrase opens two of the role's keys, and a threshold of them would be one person."""
+    mine = set(own)
+    labels = [label for label, passphrase in chosen.items() if passphrase is not None]
+    return [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:]
+            if _role(a) == _role(b) and chosen[a] == chosen[b] and (a in mine or b in mine)]
+
+
+def _role(label: str) -> str:
+    return label.partition("-")[0]
+
+
+def refuse_a_role_holders_passphrase(path: Path, new: bytes) -> None:
+    """A holder's new passphrase must not open another key of the same role in the same keys
+    directory (what ``passwd`` can know: keys held elsewhere are out of its sight)."""
+    label = key_label(path)
+    for other in sorted(path.parent.glob(f"{_role(label)}-*.pem")):
+        pem = _read_pem(other)
+        if other == path or not _is_encrypted(pem):
+            continue
+        try:
+            serialization.load_pem_private_key(pem, new)
+        except (ValueError, TypeError):
+            continue
+        raise SigningError(f"the new passphrase for {label} is the one of {key_label(other)}: one passphrase "
+                           f"would open two {_role(label)} keys; each holder needs their own")
+
+
 def _read_new_passphrase(label: str, passphrase_file: Path | None) -> bytes:
     """From its own file or a prompt (twice), never from the environment: that holds the old one."""
     text = _read_passphrase_file(passphrase_file) if passphrase_file is not None else _ask_holder(
@@ -256,6 +285,7 @@ def change_passphrase(path: Path, old: Passphrases, new_passphrase_file: Path | 
             pass
         else:
             raise SigningError(f"the new passphrase for {label} is the old one")
+    refuse_a_role_holders_passphrase(path, new)
     atomic_write(path, _pem(private, new), mode=PRIVATE_KEY_MODE)  # 0600 from the temp file's creation
 
 

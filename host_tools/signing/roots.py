@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -203,9 +203,11 @@ def root_keys_in(keys_dir: Path) -> list[Path]:
 def init_keys(keys_dir: Path, deployment: str, *, root_names: Sequence[str] = ("1", "2", "3"),
               root_threshold: int = 2, targets_names: Sequence[str] = ("border", "migration", "partner"),
               targets_threshold: int = 2, publish_names: Sequence[str] = ("1",),
-              passphrase: KeyPassphrases = None, days: int = DEFAULT_ROOT_DAYS) -> Metadata[Root]:
+              passphrase: KeyPassphrases = None, days: int = DEFAULT_ROOT_DAYS,
+              check_chosen: Callable[[Mapping[str, bytes | None]], None] | None = None) -> Metadata[Root]:
     """Generates every key and root version 1, signed by all root keys. Every passphrase is
-    chosen (and checked) before the first key is written: a refusal leaves no key behind."""
+    chosen (and checked, also by ``check_chosen`` with all of them by key label) before the first
+    key is written: a refusal leaves no key behind."""
     if (keys_dir / "root").exists() and any((keys_dir / "root").iterdir()):
         raise SigningError(f"{keys_dir} already holds a root; use 'safar keys add' or 'rotate'")
     for names in (root_names, targets_names, publish_names):
@@ -222,6 +224,8 @@ def init_keys(keys_dir: Path, deployment: str, *, root_names: Sequence[str] = ("
         if (kdir / f"{role}-{name}.pem").exists():
             raise SigningError(f"{kdir / f'{role}-{name}.pem'} exists; keys are never overwritten")
     chosen = {(role, name): _passphrase_of(passphrase, f"{role}-{name}") for role, name in made}
+    if check_chosen is not None:
+        check_chosen({f"{role}-{name}": chosen[role, name] for role, name in made})
     keys: dict[str, list[KeyInfo]] = {role: [] for role in KEY_ROLES}
     privates: list[Ed25519PrivateKey] = []
     for role, name in made:
