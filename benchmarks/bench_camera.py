@@ -8,7 +8,7 @@ valid reading of another zone: check digits cannot see a misread name or nationa
 or *refused* (no valid reading: the kiosk keeps looking). Per traveller, through the
 kiosk's rule (``Agreement``: ``--agree`` frames in a row that read the same zone): *read
 right*, *accepted wrong*, *not read*. Times: localisation (``locate``) and recognition
-(``read_located``: the model and the check-digit choice) per frame, one thread.
+(``read_zone``: the model and the check-digit choice) per frame, one thread.
 
 Tesseract (PassportEye's reader) is not installed with the project; where Debian's
 ``tesseract-ocr`` and ``pytesseract`` are, it reads the same located lines as an anchor.
@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from firmware.camera.locate import NotFound, locate
-from firmware.camera.reader import Agreement, read_frame, read_located, repaired_text
+from firmware.camera.reader import NO_VALID_READING, Agreement, read_frame, read_zone, repaired_text
 from firmware.camera.recognise import LineReader
 from firmware.camera.sources import load_image
 from firmware.core import mrz
@@ -93,12 +93,14 @@ def main(argv: list[str]) -> int:
                 located = locate(image)
                 t1 = time.perf_counter()
                 text = None
-                if not isinstance(located, NotFound):
-                    text = read_located(located, reader, TODAY)
-                    if text is None:
+                if not isinstance(located, NotFound):  # read_frame's steps, timed apart
+                    result = read_zone(located, reader, TODAY)
+                    if result.reason == NO_VALID_READING:
                         other = locate(image, upside_down=not located.upside_down)
                         if not isinstance(other, NotFound):
-                            text = read_located(other, reader, TODAY)
+                            turned = read_zone(other, reader, TODAY)
+                            result = turned if turned.reason != NO_VALID_READING else result
+                    text = result.text
                 t2, c2 = time.perf_counter(), time.thread_time()
                 locate_ms.append((t1 - t0) * 1000)
                 read_ms.append((t2 - t1) * 1000)

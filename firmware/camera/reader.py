@@ -106,11 +106,6 @@ def read_zone(located: Any, line_reader: Any, today: tuple[int, int, int] | None
     return FrameResult(None, NO_VALID_READING, True)
 
 
-def read_located(located: Any, line_reader: Any, today: tuple[int, int, int] | None) -> str | None:
-    """``read_zone``'s text alone (None when refused)."""
-    return read_zone(located, line_reader, today).text
-
-
 def repaired_text(doc: Any) -> str:
     """The zone as the parser understood it: its type-forced repairs applied (a 0 read in a
     name is an O), so two frames that differ only there agree, and the text is the truth."""
